@@ -1,0 +1,100 @@
+/* Herald - caller authentication.  Tokens are looked up by their SHA-256,
+ * never stored or compared in clear. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "store/db.h"
+
+static bool
+bearer(struct http_req *req, char hash[HASH_HEX_LEN + 1])
+{
+	const char *h = http_header(req, "Authorization");
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return false;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	if (*h == '\0')
+		return false;
+	util_hash_token(h, hash);
+	return true;
+}
+
+bool
+auth_admin(struct http_req *req, enum role need, struct caller *out)
+{
+	char hash[HASH_HEX_LEN + 1];
+	char err[256];
+	const char *params[1] = {hash};
+	PGresult *r = NULL;
+	enum db_status st;
+
+	memset(out, 0, sizeof(*out));
+	if (!bearer(req, hash)) {
+		http_add_header(req, "WWW-Authenticate", "Bearer");
+		http_error(req, 401, "missing Authorization: Bearer token");
+		return false;
+	}
+	st = db_exec(&r,
+		     "SELECT id, slug FROM workspaces WHERE admin_token_hash = $1",
+		     1, params, err, sizeof(err));
+	if (st != DB_OK) {
+		log_warn("req=%s auth lookup failed: %s", req->id, err);
+		http_error(req, 503, "database unavailable");
+		return false;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		http_error(req, 401, "invalid admin token");
+		return false;
+	}
+	if (!util_parse_i64(PQgetvalue(r, 0, 0), &out->workspace_id))
+		abort();
+	snprintf(out->workspace_slug, sizeof(out->workspace_slug), "%s",
+		 PQgetvalue(r, 0, 1));
+	PQclear(r);
+	out->role = ROLE_OWNER;
+	req->workspace_id = out->workspace_id;
+	if (out->role < need) {
+		http_error(req, 403, "your role may not do this");
+		return false;
+	}
+	return true;
+}
+
+static int64_t
+lookup(const char *sql, const char *value)
+{
+	char err[256];
+	const char *params[1] = {value};
+	PGresult *r = NULL;
+	int64_t id = 0;
+
+	if (db_exec(&r, sql, 1, params, err, sizeof(err)) != DB_OK)
+		return -1;
+	if (PQntuples(r) == 1 && !util_parse_i64(PQgetvalue(r, 0, 0), &id))
+		id = 0;
+	PQclear(r);
+	return id;
+}
+
+int64_t
+auth_public_key(const char *pk)
+{
+	return lookup("SELECT id FROM workspaces WHERE public_key = $1", pk);
+}
+
+int64_t
+auth_write_key(const char *key)
+{
+	char hash[HASH_HEX_LEN + 1];
+
+	util_hash_token(key, hash);
+	return lookup("SELECT id FROM workspaces WHERE write_key_hash = $1",
+		      hash);
+}

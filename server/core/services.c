@@ -1,0 +1,35 @@
+/* Herald - the table of background services, one line per module. */
+#include <stddef.h>
+
+#include "core/log.h"
+#include "core/services.h"
+
+static const struct service services[] = {
+	{NULL, NULL, NULL},
+};
+
+static int started;
+
+bool
+services_start(void)
+{
+	for (started = 0; services[started].name != NULL; started++) {
+		if (!services[started].start()) {
+			log_error("service=%s failed to start",
+				  services[started].name);
+			services_stop();
+			return false;
+		}
+		log_debug("service=%s started", services[started].name);
+	}
+	return true;
+}
+
+void
+services_stop(void)
+{
+	while (started > 0) {
+		started--;
+		services[started].stop();
+	}
+}

@@ -1,0 +1,13 @@
+/* Herald - one line per module: its routing table. */
+#include <stddef.h>
+
+#include "http/routes.h"
+
+extern const struct route ops_routes[];
+extern const struct route workspace_routes[];
+
+const struct route *const http_route_tables[] = {
+	ops_routes,
+	workspace_routes,
+	NULL,
+};
