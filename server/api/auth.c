@@ -40,9 +40,9 @@ auth_admin(struct http_req *req, enum role need, struct caller *out)
 		http_error(req, 401, "missing Authorization: Bearer token");
 		return false;
 	}
-	st = db_exec(&r,
-		     "SELECT id, slug FROM workspaces WHERE admin_token_hash = $1",
-		     1, params, err, sizeof(err));
+	st = db_exec(
+	    &r, "SELECT id, slug FROM workspaces WHERE admin_token_hash = $1",
+	    1, params, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("req=%s auth lookup failed: %s", req->id, err);
 		http_error(req, 503, "database unavailable");
@@ -56,7 +56,7 @@ auth_admin(struct http_req *req, enum role need, struct caller *out)
 	if (!util_parse_i64(PQgetvalue(r, 0, 0), &out->workspace_id))
 		abort();
 	snprintf(out->workspace_slug, sizeof(out->workspace_slug), "%s",
-		 PQgetvalue(r, 0, 1));
+	         PQgetvalue(r, 0, 1));
 	PQclear(r);
 	out->role = ROLE_OWNER;
 	req->workspace_id = out->workspace_id;
@@ -96,5 +96,5 @@ auth_write_key(const char *key)
 
 	util_hash_token(key, hash);
 	return lookup("SELECT id FROM workspaces WHERE write_key_hash = $1",
-		      hash);
+	              hash);
 }

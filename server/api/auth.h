@@ -11,7 +11,7 @@ enum role { ROLE_NONE = 0, ROLE_SALES = 1, ROLE_EDITOR = 2, ROLE_OWNER = 3 };
 
 struct caller {
 	int64_t workspace_id;
-	int64_t user_id;       /* 0 for the admin token */
+	int64_t user_id; /* 0 for the admin token */
 	enum role role;
 	char workspace_slug[64];
 };
@@ -20,7 +20,7 @@ struct caller {
  * once the admin app adds it) and checks that the caller has at least
  * `need`.  On failure replies 401 or 403 and returns false. */
 bool auth_admin(struct http_req *req, enum role need, struct caller *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Finds the workspace of a public key (pk_...).  Returns 0 when unknown
  * and -1 when the database is unavailable. */

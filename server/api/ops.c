@@ -40,27 +40,27 @@ write_db(struct buf *out)
 
 	db_get_stats(&s);
 	return buf_printf(out,
-			  "# HELP herald_db_pool_size Database connections "
-			  "in the pool.\n"
-			  "# TYPE herald_db_pool_size gauge\n"
-			  "herald_db_pool_size %d\n"
-			  "# HELP herald_db_pool_in_use Connections lent "
-			  "out.\n"
-			  "# TYPE herald_db_pool_in_use gauge\n"
-			  "herald_db_pool_in_use %d\n"
-			  "# HELP herald_db_pool_waiting Threads waiting for "
-			  "a connection.\n"
-			  "# TYPE herald_db_pool_waiting gauge\n"
-			  "herald_db_pool_waiting %d\n"
-			  "# HELP herald_db_reconnects_total Connections "
-			  "replaced after the server went away.\n"
-			  "# TYPE herald_db_reconnects_total counter\n"
-			  "herald_db_reconnects_total %ld\n"
-			  "# HELP herald_db_errors_total Statements that "
-			  "failed.\n"
-			  "# TYPE herald_db_errors_total counter\n"
-			  "herald_db_errors_total %ld\n",
-			  s.size, s.in_use, s.waiting, s.reconnects, s.errors);
+	                  "# HELP herald_db_pool_size Database connections "
+	                  "in the pool.\n"
+	                  "# TYPE herald_db_pool_size gauge\n"
+	                  "herald_db_pool_size %d\n"
+	                  "# HELP herald_db_pool_in_use Connections lent "
+	                  "out.\n"
+	                  "# TYPE herald_db_pool_in_use gauge\n"
+	                  "herald_db_pool_in_use %d\n"
+	                  "# HELP herald_db_pool_waiting Threads waiting for "
+	                  "a connection.\n"
+	                  "# TYPE herald_db_pool_waiting gauge\n"
+	                  "herald_db_pool_waiting %d\n"
+	                  "# HELP herald_db_reconnects_total Connections "
+	                  "replaced after the server went away.\n"
+	                  "# TYPE herald_db_reconnects_total counter\n"
+	                  "herald_db_reconnects_total %ld\n"
+	                  "# HELP herald_db_errors_total Statements that "
+	                  "failed.\n"
+	                  "# TYPE herald_db_errors_total counter\n"
+	                  "herald_db_errors_total %ld\n",
+	                  s.size, s.in_use, s.waiting, s.reconnects, s.errors);
 }
 
 static void
@@ -70,10 +70,10 @@ metrics(struct http_req *req)
 
 	buf_init(&out, 1 << 20);
 	if (!buf_printf(&out,
-			"# HELP herald_build_info Build information.\n"
-			"# TYPE herald_build_info gauge\n"
-			"herald_build_info{version=\"%s\"} 1\n",
-			HERALD_VERSION) ||
+	                "# HELP herald_build_info Build information.\n"
+	                "# TYPE herald_build_info gauge\n"
+	                "herald_build_info{version=\"%s\"} 1\n",
+	                HERALD_VERSION) ||
 	    !http_write_metrics(&out) || !write_db(&out)) {
 		buf_cleanup(&out);
 		http_error(req, 500, "metrics too large");
@@ -81,12 +81,12 @@ metrics(struct http_req *req)
 	}
 	size_t len = out.len;
 	http_reply_take(req, 200, "text/plain; version=0.0.4; charset=utf-8",
-			buf_steal(&out), len);
+	                buf_steal(&out), len);
 }
 
 const struct route ops_routes[] = {
-	{"GET", "/healthz", healthz, 0},
-	{"GET", "/readyz", readyz, 0},
-	{"GET", "/metrics", metrics, 0},
-	{NULL, NULL, NULL, 0},
+    {"GET", "/healthz", healthz, 0},
+    {"GET", "/readyz", readyz, 0},
+    {"GET", "/metrics", metrics, 0},
+    {NULL, NULL, NULL, 0},
 };

@@ -9,6 +9,7 @@
 
 #include "api/auth.h"
 #include "api/workspace.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "store/db.h"
 
@@ -43,19 +44,19 @@ make_keys(const struct workspace_keys *given, struct workspace_keys *k)
 	if (given != NULL)
 		*k = *given;
 	return (k->public_key[0] ||
-		util_token("pk_", 12, k->public_key, sizeof(k->public_key))) &&
+	        util_token("pk_", 12, k->public_key, sizeof(k->public_key))) &&
 	       (k->write_key[0] ||
-		util_token("wk_", 24, k->write_key, sizeof(k->write_key))) &&
-	       (k->admin_token[0] ||
-		util_token("at_", 24, k->admin_token, sizeof(k->admin_token))) &&
+	        util_token("wk_", 24, k->write_key, sizeof(k->write_key))) &&
+	       (k->admin_token[0] || util_token("at_", 24, k->admin_token,
+	                                        sizeof(k->admin_token))) &&
 	       (k->identity_secret[0] ||
-		util_token("is_", 32, k->identity_secret,
-			   sizeof(k->identity_secret)));
+	        util_token("is_", 32, k->identity_secret,
+	                   sizeof(k->identity_secret)));
 }
 
 cJSON *
 workspace_create(const char *name, const char *slug, const char *timezone,
-		 const struct workspace_keys *given, char *err, size_t errlen)
+                 const struct workspace_keys *given, char *err, size_t errlen)
 {
 	struct workspace_keys k;
 	char wk_hash[HASH_HEX_LEN + 1], at_hash[HASH_HEX_LEN + 1];
@@ -73,16 +74,20 @@ workspace_create(const char *name, const char *slug, const char *timezone,
 	}
 	util_hash_token(k.write_key, wk_hash);
 	util_hash_token(k.admin_token, at_hash);
-	const char *params[7] = {name,    slug,    timezone ? timezone : "UTC",
-				 k.public_key, wk_hash, at_hash,
-				 k.identity_secret};
+	const char *params[7] = {name,
+	                         slug,
+	                         timezone ? timezone : "UTC",
+	                         k.public_key,
+	                         wk_hash,
+	                         at_hash,
+	                         k.identity_secret};
 	if (db_exec(&r,
-		    "INSERT INTO workspaces (name, slug, timezone, public_key,"
-		    " write_key_hash, admin_token_hash, identity_secret)"
-		    " SELECT $1, $2, $3, $4, $5, $6, $7"
-		    " WHERE $3 IN (SELECT name FROM pg_timezone_names)"
-		    " RETURNING id",
-		    7, params, err, errlen) != DB_OK)
+	            "INSERT INTO workspaces (name, slug, timezone, public_key,"
+	            " write_key_hash, admin_token_hash, identity_secret)"
+	            " SELECT $1, $2, $3, $4, $5, $6, $7"
+	            " WHERE $3 IN (SELECT name FROM pg_timezone_names)"
+	            " RETURNING id",
+	            7, params, err, errlen) != DB_OK)
 		return NULL;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -104,7 +109,7 @@ workspace_create(const char *name, const char *slug, const char *timezone,
 
 bool
 workspace_user_add(const char *slug, const char *email, const char *role,
-		   const char *password, char *err, size_t errlen)
+                   const char *password, char *err, size_t errlen)
 {
 	char hash[crypto_pwhash_STRBYTES];
 	PGresult *r = NULL;
@@ -116,11 +121,12 @@ workspace_user_add(const char *slug, const char *email, const char *role,
 	}
 	if (strchr(email, '@') == NULL) {
 		snprintf(err, errlen, "--email \"%s\" is not an address",
-			 email);
+		         email);
 		return false;
 	}
 	if (strlen(password) < 8) {
-		snprintf(err, errlen, "password must have 8 characters or more");
+		snprintf(err, errlen,
+		         "password must have 8 characters or more");
 		return false;
 	}
 	if (!util_password_hash(password, hash, sizeof(hash))) {
@@ -128,14 +134,15 @@ workspace_user_add(const char *slug, const char *email, const char *role,
 		return false;
 	}
 	const char *params[4] = {slug, email, role, hash};
-	if (db_exec(&r,
-		    "INSERT INTO users (workspace_id, email, role, password_hash)"
-		    " SELECT id, $2, $3, $4 FROM workspaces WHERE slug = $1"
-		    " ON CONFLICT (workspace_id, lower(email)) DO UPDATE"
-		    " SET role = EXCLUDED.role,"
-		    " password_hash = EXCLUDED.password_hash"
-		    " RETURNING id",
-		    4, params, err, errlen) != DB_OK)
+	if (db_exec(
+	        &r,
+	        "INSERT INTO users (workspace_id, email, role, password_hash)"
+	        " SELECT id, $2, $3, $4 FROM workspaces WHERE slug = $1"
+	        " ON CONFLICT (workspace_id, lower(email)) DO UPDATE"
+	        " SET role = EXCLUDED.role,"
+	        " password_hash = EXCLUDED.password_hash"
+	        " RETURNING id",
+	        4, params, err, errlen) != DB_OK)
 		return false;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -149,10 +156,10 @@ workspace_user_add(const char *slug, const char *email, const char *role,
 /* ---- admin API: GET and PATCH /api/v1/workspace ------------------------ */
 
 static const char select_ws[] =
-	"SELECT id, slug, name, timezone, public_key,"
-	" array_to_json(allowed_origins)::text, require_signed_identity,"
-	" retention_months, identity_secret_prev_until"
-	" FROM workspaces WHERE id = $1";
+    "SELECT id, slug, name, timezone, public_key,"
+    " array_to_json(allowed_origins)::text, require_signed_identity,"
+    " retention_months, identity_secret_prev_until"
+    " FROM workspaces WHERE id = $1";
 
 static void
 reply_workspace(struct http_req *req, int64_t id)
@@ -176,14 +183,14 @@ reply_workspace(struct http_req *req, int64_t id)
 	cJSON_AddStringToObject(o, "timezone", PQgetvalue(r, 0, 3));
 	cJSON_AddStringToObject(o, "public_key", PQgetvalue(r, 0, 4));
 	cJSON_AddItemToObject(o, "allowed_origins",
-			      cJSON_Parse(PQgetvalue(r, 0, 5)));
+	                      cJSON_Parse(PQgetvalue(r, 0, 5)));
 	cJSON_AddBoolToObject(o, "require_signed_identity",
-			      PQgetvalue(r, 0, 6)[0] == 't');
+	                      PQgetvalue(r, 0, 6)[0] == 't');
 	cJSON_AddNumberToObject(o, "retention_months",
-				strtod(PQgetvalue(r, 0, 7), NULL));
+	                        strtod(PQgetvalue(r, 0, 7), NULL));
 	if (!PQgetisnull(r, 0, 8))
 		cJSON_AddStringToObject(o, "previous_secret_valid_until",
-					PQgetvalue(r, 0, 8));
+		                        PQgetvalue(r, 0, 8));
 	PQclear(r);
 	http_json(req, 200, o);
 }
@@ -211,7 +218,7 @@ check_patch(struct http_req *req, const cJSON *body)
 	}
 	v = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (v && (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
-		  strlen(v->valuestring) > 200)) {
+	          strlen(v->valuestring) > 200)) {
 		http_error(req, 400, "name: must be a non-empty string");
 		return false;
 	}
@@ -226,43 +233,43 @@ check_patch(struct http_req *req, const cJSON *body)
 
 		if (!cJSON_IsArray(v)) {
 			http_error(req, 400,
-				   "allowed_origins: must be an array");
+			           "allowed_origins: must be an array");
 			return false;
 		}
-		cJSON_ArrayForEach(o, v) if (!cJSON_IsString(o) ||
-					     (strncmp(o->valuestring,
-						      "http://", 7) != 0 &&
-					      strncmp(o->valuestring,
-						      "https://", 8) != 0))
+		cJSON_ArrayForEach(
+		    o, v) if (!cJSON_IsString(o) ||
+		              (strncmp(o->valuestring, "http://", 7) != 0 &&
+		               strncmp(o->valuestring, "https://", 8) != 0))
 		{
 			http_error(req, 400,
-				   "allowed_origins: each must be an "
-				   "http(s) origin");
+			           "allowed_origins: each must be an "
+			           "http(s) origin");
 			return false;
 		}
 	}
 	v = cJSON_GetObjectItemCaseSensitive(body, "require_signed_identity");
 	if (v && !cJSON_IsBool(v)) {
-		http_error(req, 400, "require_signed_identity: must be a "
-				     "boolean");
+		http_error(req, 400,
+		           "require_signed_identity: must be a "
+		           "boolean");
 		return false;
 	}
 	return true;
 }
 
 static const char update_ws[] =
-	"UPDATE workspaces SET"
-	" name = coalesce($2, name),"
-	" timezone = coalesce($3, timezone),"
-	" allowed_origins = coalesce("
-	"   (SELECT array_agg(x) FROM jsonb_array_elements_text($4::jsonb) x),"
-	"   CASE WHEN $4 IS NULL THEN allowed_origins ELSE '{}' END),"
-	" require_signed_identity = coalesce($5::boolean,"
-	"   require_signed_identity),"
-	" updated_at = now()"
-	" WHERE id = $1"
-	"   AND ($3 IS NULL OR $3 IN (SELECT name FROM pg_timezone_names))"
-	" RETURNING id";
+    "UPDATE workspaces SET"
+    " name = coalesce($2::text, name),"
+    " timezone = coalesce($3::text, timezone),"
+    " allowed_origins = coalesce("
+    "   (SELECT array_agg(x) FROM jsonb_array_elements_text($4::jsonb) x),"
+    "   CASE WHEN $4::jsonb IS NULL THEN allowed_origins ELSE '{}' END),"
+    " require_signed_identity = coalesce($5::boolean,"
+    "   require_signed_identity),"
+    " updated_at = now()"
+    " WHERE id = $1"
+    "   AND ($3::text IS NULL OR $3 IN (SELECT name FROM pg_timezone_names))"
+    " RETURNING id";
 
 static void
 patch_workspace(struct http_req *req)
@@ -288,22 +295,22 @@ patch_workspace(struct http_req *req)
 		origins = cJSON_PrintUnformatted(v);
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(body, "name");
 	const cJSON *tz = cJSON_GetObjectItemCaseSensitive(body, "timezone");
-	const cJSON *sig = cJSON_GetObjectItemCaseSensitive(
-		body, "require_signed_identity");
+	const cJSON *sig =
+	    cJSON_GetObjectItemCaseSensitive(body, "require_signed_identity");
 	const char *params[5] = {
-		idstr, name ? name->valuestring : NULL,
-		tz ? tz->valuestring : NULL, origins,
-		sig ? (cJSON_IsTrue(sig) ? "true" : "false") : NULL};
+	    idstr, name ? name->valuestring : NULL, tz ? tz->valuestring : NULL,
+	    origins, sig ? (cJSON_IsTrue(sig) ? "true" : "false") : NULL};
 	st = db_exec(&r, update_ws, 5, params, err, sizeof(err));
 	if (st != DB_OK) {
+		log_warn("req=%s workspace update failed: %s", req->id, err);
 		http_error(req, db_http_status(st), "%s",
-			   st == DB_UNAVAILABLE ? "database unavailable"
-						: "update refused");
+		           st == DB_UNAVAILABLE ? "database unavailable"
+		                                : "update refused");
 		goto out;
 	}
 	if (PQntuples(r) != 1) {
 		http_error(req, 400, "timezone: unknown time zone \"%s\"",
-			   tz->valuestring);
+		           tz->valuestring);
 		goto out;
 	}
 	reply_workspace(req, who.workspace_id);
@@ -329,26 +336,27 @@ rotate_secret(struct http_req *req)
 		abort();
 	snprintf(idstr, sizeof(idstr), "%lld", (long long)who.workspace_id);
 	const char *params[2] = {idstr, secret};
-	if (db_exec(&r,
-		    "UPDATE workspaces SET identity_secret_prev = identity_secret,"
-		    " identity_secret_prev_until = now() + interval '24 hours',"
-		    " identity_secret = $2, updated_at = now()"
-		    " WHERE id = $1 RETURNING identity_secret_prev_until",
-		    2, params, err, sizeof(err)) != DB_OK) {
+	if (db_exec(
+	        &r,
+	        "UPDATE workspaces SET identity_secret_prev = identity_secret,"
+	        " identity_secret_prev_until = now() + interval '24 hours',"
+	        " identity_secret = $2, updated_at = now()"
+	        " WHERE id = $1 RETURNING identity_secret_prev_until",
+	        2, params, err, sizeof(err)) != DB_OK) {
 		http_error(req, 503, "database unavailable");
 		return;
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "identity_secret", secret);
 	cJSON_AddStringToObject(o, "previous_secret_valid_until",
-				PQgetvalue(r, 0, 0));
+	                        PQgetvalue(r, 0, 0));
 	PQclear(r);
 	http_json(req, 200, o);
 }
 
 const struct route workspace_routes[] = {
-	{"GET", "/api/v1/workspace", get_workspace, 0},
-	{"PATCH", "/api/v1/workspace", patch_workspace, 0},
-	{"POST", "/api/v1/workspace/identity-secret/rotate", rotate_secret, 0},
-	{NULL, NULL, NULL, 0},
+    {"GET", "/api/v1/workspace", get_workspace, 0},
+    {"PATCH", "/api/v1/workspace", patch_workspace, 0},
+    {"POST", "/api/v1/workspace/identity-secret/rotate", rotate_secret, 0},
+    {NULL, NULL, NULL, 0},
 };

@@ -19,13 +19,12 @@ struct workspace_keys {
  * non-NULL, its non-empty fields are used instead of random ones (the
  * demo and the benchmark use this).  On failure returns NULL with err. */
 cJSON *workspace_create(const char *name, const char *slug,
-			const char *timezone,
-			const struct workspace_keys *keys, char *err,
-			size_t errlen);
+                        const char *timezone, const struct workspace_keys *keys,
+                        char *err, size_t errlen);
 
 /* Adds an admin user with an argon2id-hashed password. */
-bool workspace_user_add(const char *slug, const char *email,
-			const char *role, const char *password, char *err,
-			size_t errlen) __attribute__((warn_unused_result));
+bool workspace_user_add(const char *slug, const char *email, const char *role,
+                        const char *password, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif

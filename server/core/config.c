@@ -21,26 +21,25 @@ struct var {
 };
 
 static const struct var vars[] = {
-	{"HERALD_DATABASE_URL", K_STRING, "", "the private dev cluster",
-	 "libpq connection string or URI (unset: libpq's `PG*` variables; "
-	 "`make run` points it at the private cluster)"},
-	{"HERALD_LISTEN", K_LISTEN, "127.0.0.1:8080", "`127.0.0.1:8080`",
-	 "address and port"},
-	{"HERALD_PUBLIC_URL", K_URL, "http://127.0.0.1:8080",
-	 "`http://127.0.0.1:8080`",
-	 "base of absolute links in alerts, feeds, emails"},
-	{"HERALD_SMTP_URL", K_SMTP, NULL, "unset: email disabled",
-	 "`smtp://host:port` or `smtps://…`"},
-	{"HERALD_SMTP_FROM", K_STRING, "herald@localhost",
-	 "`herald@localhost`", "sender address"},
-	{"HERALD_LOG_LEVEL", K_LEVEL, "info", "`info`",
-	 "`debug`, `info`, `warn`, `error`"},
-	{"HERALD_THREADS", K_INT, "0", "`0` (four per core)",
-	 "HTTP worker threads"},
-	{"HERALD_DB_POOL", K_INT, "16", "`16`",
-	 "database connections per process"},
-	{"HERALD_MAX_CONNECTIONS", K_INT, "4000", "`4000`",
-	 "open HTTP connections at most; idle ones close after 30 s"},
+    {"HERALD_DATABASE_URL", K_STRING, "", "the private dev cluster",
+     "libpq connection string or URI (unset: libpq's `PG*` variables; "
+     "`make run` points it at the private cluster)"},
+    {"HERALD_LISTEN", K_LISTEN, "127.0.0.1:8080", "`127.0.0.1:8080`",
+     "address and port"},
+    {"HERALD_PUBLIC_URL", K_URL, "http://127.0.0.1:8080",
+     "`http://127.0.0.1:8080`",
+     "base of absolute links in alerts, feeds, emails"},
+    {"HERALD_SMTP_URL", K_SMTP, NULL, "unset: email disabled",
+     "`smtp://host:port` or `smtps://…`"},
+    {"HERALD_SMTP_FROM", K_STRING, "herald@localhost", "`herald@localhost`",
+     "sender address"},
+    {"HERALD_LOG_LEVEL", K_LEVEL, "info", "`info`",
+     "`debug`, `info`, `warn`, `error`"},
+    {"HERALD_THREADS", K_INT, "0", "`0` (four per core)",
+     "HTTP worker threads"},
+    {"HERALD_DB_POOL", K_INT, "16", "`16`", "database connections per process"},
+    {"HERALD_MAX_CONNECTIONS", K_INT, "4000", "`4000`",
+     "open HTTP connections at most; idle ones close after 30 s"},
 };
 
 static bool
@@ -145,7 +144,7 @@ config_load(char *err, size_t errlen)
 			text = v->def;
 		if (!apply(v, text)) {
 			snprintf(err, errlen, "%s: invalid value \"%s\" (%s)",
-				 v->name, text, v->help);
+			         v->name, text, v->help);
 			return false;
 		}
 	}
@@ -159,7 +158,7 @@ config_print_markdown(FILE *out)
 	fprintf(out, "| variable | default | meaning |\n|---|---|---|\n");
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		fprintf(out, "| `%s` | %s | %s |\n", vars[i].name,
-			vars[i].shown, vars[i].help);
+		        vars[i].shown, vars[i].help);
 }
 
 void

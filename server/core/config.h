@@ -6,25 +6,24 @@
 #include <stdio.h>
 
 struct config {
-	const char *database_url;  /* "" means libpq's PG* defaults */
+	const char *database_url; /* "" means libpq's PG* defaults */
 	const char *listen_host;
 	int listen_port;
-	const char *public_url;    /* without trailing slash */
-	const char *smtp_url;      /* NULL: email disabled */
+	const char *public_url; /* without trailing slash */
+	const char *smtp_url;   /* NULL: email disabled */
 	const char *smtp_from;
 	int log_level;
 	int threads;
 	int db_pool;
 	int max_connections;
-	const char *home;          /* folder holding migrations/, widget/ */
+	const char *home; /* folder holding migrations/, widget/ */
 };
 
 extern struct config config;
 
 /* Reads and validates every variable.  On a bad value writes one line
  * naming the variable into err and returns false. */
-bool config_load(char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+bool config_load(char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Prints the table of variables as markdown (the README's table). */
 void config_print_markdown(FILE *out);

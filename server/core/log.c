@@ -41,7 +41,7 @@ log_write(enum log_level level, const char *fmt, ...)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
 	w = snprintf(line + n, sizeof(line) - n, ".%03ldZ %-5s ",
-		     ts.tv_nsec / 1000000, level_names[level]);
+	             ts.tv_nsec / 1000000, level_names[level]);
 	n += (size_t)w;
 
 	va_start(ap, fmt);

@@ -13,7 +13,7 @@ int log_parse_level(const char *text);
 /* Writes one line: "2026-12-03T19:20:00.123Z info  <message>".  The
  * message should start with key=value context and end with free text. */
 void log_write(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) log_write(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...)  log_write(LOG_INFO, __VA_ARGS__)

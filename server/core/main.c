@@ -19,18 +19,18 @@
 #include "store/migrate.h"
 
 static const char usage[] =
-	"usage: herald COMMAND [OPTIONS]\n"
-	"\n"
-	"  serve                         HTTP server and background workers\n"
-	"  migrate                       apply pending migrations\n"
-	"  workspace create --name NAME [--slug SLUG] [--timezone TZ]\n"
-	"                   [--public-key K] [--write-key K]\n"
-	"                   [--admin-token T] [--identity-secret S]\n"
-	"                                print the new workspace as JSON\n"
-	"  user add --workspace SLUG --email EMAIL --role owner|editor|sales\n"
-	"                                password read from stdin\n"
-	"  config                        print the configuration table\n"
-	"  version                       print the version\n";
+    "usage: herald COMMAND [OPTIONS]\n"
+    "\n"
+    "  serve                         HTTP server and background workers\n"
+    "  migrate                       apply pending migrations\n"
+    "  workspace create --name NAME [--slug SLUG] [--timezone TZ]\n"
+    "                   [--public-key K] [--write-key K]\n"
+    "                   [--admin-token T] [--identity-secret S]\n"
+    "                                print the new workspace as JSON\n"
+    "  user add --workspace SLUG --email EMAIL --role owner|editor|sales\n"
+    "                                password read from stdin\n"
+    "  config                        print the configuration table\n"
+    "  version                       print the version\n";
 
 static void
 die(const char *msg)
@@ -81,7 +81,7 @@ cmd_migrate(void)
 		return 1;
 	}
 	log_info("component=migrate applied=%d migrations are current",
-		 applied);
+	         applied);
 	db_close();
 	return 0;
 }
@@ -107,11 +107,11 @@ cmd_workspace(int argc, char **argv)
 		snprintf(keys.admin_token, sizeof(keys.admin_token), "%s", v);
 	if ((v = opt(argc, argv, "--identity-secret")))
 		snprintf(keys.identity_secret, sizeof(keys.identity_secret),
-			 "%s", v);
+		         "%s", v);
 	setup();
 	ws = workspace_create(name, opt(argc, argv, "--slug"),
-			      opt(argc, argv, "--timezone"), &keys, err,
-			      sizeof(err));
+	                      opt(argc, argv, "--timezone"), &keys, err,
+	                      sizeof(err));
 	if (ws == NULL)
 		die(err);
 	text = cJSON_PrintUnformatted(ws);
@@ -131,8 +131,7 @@ cmd_user(int argc, char **argv)
 	char password[1024], err[512];
 	size_t n;
 
-	if (argc < 1 || strcmp(argv[0], "add") != 0 || !slug || !email ||
-	    !role)
+	if (argc < 1 || strcmp(argv[0], "add") != 0 || !slug || !email || !role)
 		die("usage: herald user add --workspace SLUG --email EMAIL"
 		    " --role owner|editor|sales  (password on stdin)");
 	if (fgets(password, sizeof(password), stdin) == NULL)
@@ -140,8 +139,7 @@ cmd_user(int argc, char **argv)
 	n = strcspn(password, "\r\n");
 	password[n] = '\0';
 	setup();
-	if (!workspace_user_add(slug, email, role, password, err,
-				sizeof(err)))
+	if (!workspace_user_add(slug, email, role, password, err, sizeof(err)))
 		die(err);
 	sodium_memzero(password, sizeof(password));
 	printf("{\"workspace\":\"%s\",\"email\":\"%s\",\"role\":\"%s\"}\n",
@@ -167,15 +165,15 @@ cmd_serve(void)
 	migrations_dir(dir, sizeof(dir));
 	if (!migrate_is_current(dir))
 		log_warn("component=serve migrations are pending or the "
-			 "database is unreachable; /readyz answers 503");
+		         "database is unreachable; /readyz answers 503");
 	threads = config.threads > 0 ? config.threads : 4 * util_ncpu();
 	if (!http_start(config.listen_host, config.listen_port, threads,
-			config.max_connections, err, sizeof(err)))
+	                config.max_connections, err, sizeof(err)))
 		die(err);
 	if (!services_start())
 		die("a background service failed to start");
 	log_info("listen=%s:%d threads=%d version=%s herald ready",
-		 config.listen_host, http_port(), threads, HERALD_VERSION);
+	         config.listen_host, http_port(), threads, HERALD_VERSION);
 
 	sigwait(&set, &sig);
 	log_info("signal=%d shutting down", sig);

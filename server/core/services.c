@@ -5,7 +5,7 @@
 #include "core/services.h"
 
 static const struct service services[] = {
-	{NULL, NULL, NULL},
+    {NULL, NULL, NULL},
 };
 
 static int started;
@@ -16,7 +16,7 @@ services_start(void)
 	for (started = 0; services[started].name != NULL; started++) {
 		if (!services[started].start()) {
 			log_error("service=%s failed to start",
-				  services[started].name);
+			          services[started].name);
 			services_stop();
 			return false;
 		}

@@ -44,9 +44,9 @@ util_password_hash(const char *password, char *out, size_t outlen)
 	if (outlen < crypto_pwhash_STRBYTES)
 		return false;
 	return crypto_pwhash_str_alg(out, password, strlen(password),
-				     crypto_pwhash_OPSLIMIT_INTERACTIVE,
-				     crypto_pwhash_MEMLIMIT_INTERACTIVE,
-				     crypto_pwhash_ALG_ARGON2ID13) == 0;
+	                             crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                             crypto_pwhash_MEMLIMIT_INTERACTIVE,
+	                             crypto_pwhash_ALG_ARGON2ID13) == 0;
 }
 
 bool

@@ -14,7 +14,7 @@ bool util_init(void) __attribute__((warn_unused_result));
 /* Writes prefix followed by `bytes` random bytes as lowercase hex into
  * out (NUL-terminated).  Returns false if outlen is too small. */
 bool util_token(const char *prefix, size_t bytes, char *out, size_t outlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* SHA-256 of text as 64 hex characters plus NUL into out[65].  Tokens are
  * stored this way: they are long random strings, so a fast hash is
@@ -23,7 +23,7 @@ void util_hash_token(const char *text, char out[HASH_HEX_LEN + 1]);
 
 /* Argon2id hash of a password into out (crypto_pwhash_STRBYTES). */
 bool util_password_hash(const char *password, char *out, size_t outlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Checks a password against an argon2id hash. */
 bool util_password_check(const char *hash, const char *password);
@@ -39,7 +39,7 @@ int64_t util_wall_ms(void);
 
 /* Parses a base-10 integer that must fill the whole string. */
 bool util_parse_i64(const char *text, int64_t *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Number of online processors, at least 1. */
 int util_ncpu(void);

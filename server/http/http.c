@@ -24,13 +24,13 @@
 #include "http/routes.h"
 
 #define MAX_ROUTES 256
-#define NSLOTS 18
+#define NSLOTS     18
 
 static const int status_slots[NSLOTS] = {200, 201, 202, 204, 304, 400,
-					 401, 403, 404, 405, 409, 413,
-					 415, 422, 429, 500, 503, 0};
+                                         401, 403, 404, 405, 409, 413,
+                                         415, 422, 429, 500, 503, 0};
 static const double buckets[] = {0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
-				 0.25,  0.5,   1,    2.5,   5,    10};
+                                 0.25,  0.5,   1,    2.5,   5,    10};
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 
 static struct {
@@ -59,8 +59,8 @@ merge_routes(void)
 
 /* Matches path against pattern, capturing "{}" segments. */
 static bool
-match(const char *pattern, const char *path,
-      char params[HTTP_MAX_PARAMS][256], int *nparams)
+match(const char *pattern, const char *path, char params[HTTP_MAX_PARAMS][256],
+      int *nparams)
 {
 	const char *p = pattern, *s = path;
 
@@ -93,8 +93,8 @@ match(const char *pattern, const char *path,
 
 int
 http_route_match(const char *method, const char *path,
-		 char params[HTTP_MAX_PARAMS][256], int *nparams,
-		 bool *method_ok)
+                 char params[HTTP_MAX_PARAMS][256], int *nparams,
+                 bool *method_ok)
 {
 	if (srv.nroutes == 0)
 		merge_routes();
@@ -121,7 +121,7 @@ const char *
 http_query(const struct http_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
-					   name);
+	                                   name);
 }
 
 const char *
@@ -150,7 +150,7 @@ http_add_header(struct http_req *req, const char *name, const char *value)
 
 static void
 reply_response(struct http_req *req, int status, const char *ctype,
-	       struct MHD_Response *resp)
+               struct MHD_Response *resp)
 {
 	if (resp == NULL)
 		abort(); /* out of memory */
@@ -159,7 +159,7 @@ reply_response(struct http_req *req, int status, const char *ctype,
 	MHD_add_response_header(resp, "X-Request-Id", req->id);
 	for (int i = 0; i < req->nheaders; i++)
 		MHD_add_response_header(resp, req->headers[i].name,
-					req->headers[i].value);
+		                        req->headers[i].value);
 	req->status = status;
 	req->replied = true;
 	if (req->suspended) {
@@ -173,21 +173,21 @@ reply_response(struct http_req *req, int status, const char *ctype,
 
 void
 http_reply(struct http_req *req, int status, const char *ctype,
-	   const void *data, size_t len)
+           const void *data, size_t len)
 {
 	reply_response(req, status, ctype,
-		       MHD_create_response_from_buffer(
-			       len, (void *)(uintptr_t)data,
-			       MHD_RESPMEM_MUST_COPY));
+	               MHD_create_response_from_buffer(len,
+	                                               (void *)(uintptr_t)data,
+	                                               MHD_RESPMEM_MUST_COPY));
 }
 
 void
-http_reply_take(struct http_req *req, int status, const char *ctype,
-		char *data, size_t len)
+http_reply_take(struct http_req *req, int status, const char *ctype, char *data,
+                size_t len)
 {
-	reply_response(req, status, ctype,
-		       MHD_create_response_from_buffer(
-			       len, data, MHD_RESPMEM_MUST_FREE));
+	reply_response(
+	    req, status, ctype,
+	    MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE));
 }
 
 void
@@ -198,7 +198,7 @@ http_json(struct http_req *req, int status, cJSON *root)
 	cJSON_Delete(root);
 	if (text == NULL) {
 		http_reply(req, 500, "application/json",
-			   "{\"error\":\"out of memory\"}", 25);
+		           "{\"error\":\"out of memory\"}", 25);
 		return;
 	}
 	http_reply_take(req, status, "application/json", text, strlen(text));
@@ -232,14 +232,14 @@ http_json_body(struct http_req *req)
 		http_error(req, 400, "request body is not valid UTF-8");
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(req->body.data, req->body.len, &end,
-					 0);
+	root =
+	    cJSON_ParseWithLengthOpts(req->body.data, req->body.len, &end, 0);
 	if (root == NULL) {
 		long at = end ? (long)(end - req->body.data) : 0;
 
 		http_error(req, 400,
-			   "request body is not valid JSON (near byte %ld)",
-			   at);
+		           "request body is not valid JSON (near byte %ld)",
+		           at);
 		return NULL;
 	}
 	return root;
@@ -263,23 +263,23 @@ http_inflight(void)
 static void
 peer_name(struct MHD_Connection *conn, char *out, size_t outlen)
 {
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-		conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
 	snprintf(out, outlen, "-");
 	if (sa == NULL)
 		return;
 	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET,
-			  &((const struct sockaddr_in *)(const void *)sa)
-				   ->sin_addr,
-			  out, (socklen_t)outlen);
+		inet_ntop(
+		    AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    out, (socklen_t)outlen);
 	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6,
-			  &((const struct sockaddr_in6 *)(const void *)sa)
-				   ->sin6_addr,
-			  out, (socklen_t)outlen);
+		inet_ntop(
+		    AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    out, (socklen_t)outlen);
 }
 
 static struct http_req *
@@ -299,8 +299,8 @@ req_new(struct MHD_Connection *conn, const char *url, const char *method)
 	if (!util_token("", 8, req->id, sizeof(req->id)))
 		abort();
 	peer_name(conn, req->peer, sizeof(req->peer));
-	req->route_index = http_route_match(method, url, params, &req->nparams,
-					    &method_ok);
+	req->route_index =
+	    http_route_match(method, url, params, &req->nparams, &method_ok);
 	if (req->route_index >= 0) {
 		req->route = srv.routes[req->route_index];
 		for (int i = 0; i < req->nparams; i++)
@@ -310,8 +310,8 @@ req_new(struct MHD_Connection *conn, const char *url, const char *method)
 		req->status = method_ok ? 405 : 404;
 	}
 	buf_init(&req->body, req->route && req->route->body_cap
-				     ? req->route->body_cap
-				     : HTTP_BODY_DEFAULT);
+	                         ? req->route->body_cap
+	                         : HTTP_BODY_DEFAULT);
 	__atomic_add_fetch(&srv.inflight, 1, __ATOMIC_RELAXED);
 	return req;
 }
@@ -339,30 +339,30 @@ dispatch(struct http_req *req)
 	if (req->route == NULL) {
 		if (req->status == 405)
 			http_error(req, 405, "method %s not allowed on %s",
-				   req->method, req->path);
+			           req->method, req->path);
 		else
-			http_error(req, 404, "no such resource: %s",
-				   req->path);
+			http_error(req, 404, "no such resource: %s", req->path);
 		return;
 	}
 	if (req->too_large) {
-		http_error(req, 413, "request body is over the limit of %zu "
-				     "bytes",
-			   req->body.cap);
+		http_error(req, 413,
+		           "request body is over the limit of %zu "
+		           "bytes",
+		           req->body.cap);
 		return;
 	}
 	req->route->fn(req);
 	if (!req->replied && !req->suspended) {
 		log_error("req=%s route=%s handler sent no reply", req->id,
-			  req->route->pattern);
+		          req->route->pattern);
 		http_error(req, 500, "internal error");
 	}
 }
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
-	   const char *method, const char *version, const char *upload,
-	   size_t *upload_size, void **con_cls)
+           const char *method, const char *version, const char *upload,
+           size_t *upload_size, void **con_cls)
 {
 	struct http_req *req = *con_cls;
 	struct MHD_Response *resp;
@@ -414,9 +414,9 @@ record(const struct http_req *req, double secs)
 
 	while (b < NBUCKETS && secs > buckets[b])
 		b++;
-	__atomic_add_fetch(&srv.counts[req->route_index + 1]
-				  [status_slot(req->status)],
-			   1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(
+	    &srv.counts[req->route_index + 1][status_slot(req->status)], 1,
+	    __ATOMIC_RELAXED);
 	__atomic_add_fetch(&srv.hist[b], 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&srv.lock);
 	srv.latency_sum += secs;
@@ -425,7 +425,7 @@ record(const struct http_req *req, double secs)
 
 static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-	     enum MHD_RequestTerminationCode code)
+             enum MHD_RequestTerminationCode code)
 {
 	struct http_req *req = *con_cls;
 	double secs;
@@ -437,15 +437,13 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	secs = util_now() - req->start;
 	record(req, secs);
 	log_write(req->status >= 500 ? LOG_WARN : LOG_INFO,
-		  "req=%s peer=%s ws=%lld method=%s path=%s route=%s "
-		  "status=%d ms=%.1f%s",
-		  req->id, req->peer, (long long)req->workspace_id,
-		  req->method, req->path,
-		  req->route ? req->route->pattern : "-", req->status,
-		  secs * 1000,
-		  code == MHD_REQUEST_TERMINATED_COMPLETED_OK
-			  ? ""
-			  : " aborted=1");
+	          "req=%s peer=%s ws=%lld method=%s path=%s route=%s "
+	          "status=%d ms=%.1f%s",
+	          req->id, req->peer, (long long)req->workspace_id, req->method,
+	          req->path, req->route ? req->route->pattern : "-",
+	          req->status, secs * 1000,
+	          code == MHD_REQUEST_TERMINATED_COMPLETED_OK ? ""
+	                                                      : " aborted=1");
 	__atomic_sub_fetch(&srv.inflight, 1, __ATOMIC_RELAXED);
 	req_free(req);
 	*con_cls = NULL;
@@ -468,11 +466,11 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- start and stop --------------------------------------------------- */
 
 static bool
-resolve(const char *host, int port, struct sockaddr_storage *ss,
-	char *err, size_t errlen)
+resolve(const char *host, int port, struct sockaddr_storage *ss, char *err,
+        size_t errlen)
 {
 	struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_NUMERICSERV};
+	                         .ai_flags = AI_NUMERICSERV};
 	struct addrinfo *ai = NULL;
 	char portstr[16];
 	int rc;
@@ -481,7 +479,7 @@ resolve(const char *host, int port, struct sockaddr_storage *ss,
 	rc = getaddrinfo(host, portstr, &hints, &ai);
 	if (rc != 0 || ai == NULL) {
 		snprintf(err, errlen, "HERALD_LISTEN: cannot resolve %s: %s",
-			 host, gai_strerror(rc));
+		         host, gai_strerror(rc));
 		return false;
 	}
 	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
@@ -497,20 +495,20 @@ raise_fd_limit(int want)
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return;
 	if (rl.rlim_cur < (rlim_t)want) {
-		rl.rlim_cur = rl.rlim_max < (rlim_t)want ? rl.rlim_max
-							 : (rlim_t)want;
+		rl.rlim_cur =
+		    rl.rlim_max < (rlim_t)want ? rl.rlim_max : (rlim_t)want;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
 
 bool
-http_start(const char *host, int port, int threads, int max_conns,
-	   char *err, size_t errlen)
+http_start(const char *host, int port, int threads, int max_conns, char *err,
+           size_t errlen)
 {
 	struct sockaddr_storage ss;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	                 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 
 	merge_routes();
 	if (!resolve(host, port, &ss, err, errlen))
@@ -519,20 +517,19 @@ http_start(const char *host, int port, int threads, int max_conns,
 		flags |= MHD_USE_IPv6;
 	raise_fd_limit(max_conns + 256);
 	srv.daemon = MHD_start_daemon(
-		flags, (uint16_t)port, NULL, NULL, on_request, NULL,
-		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conns,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-		MHD_OPTION_END);
+	    flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (srv.daemon == NULL) {
 		snprintf(err, errlen,
-			 "HERALD_LISTEN: cannot listen on %s:%d (in use?)",
-			 host, port);
+		         "HERALD_LISTEN: cannot listen on %s:%d (in use?)",
+		         host, port);
 		return false;
 	}
 	info = MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -568,33 +565,33 @@ static bool
 write_counts(struct buf *out)
 {
 	bool ok = buf_puts(out, "# HELP herald_http_requests_total HTTP "
-				"requests by route and status.\n"
-				"# TYPE herald_http_requests_total counter\n");
+	                        "requests by route and status.\n"
+	                        "# TYPE herald_http_requests_total counter\n");
 
 	for (int r = 0; r <= srv.nroutes && ok; r++) {
 		for (int s = 0; s < NSLOTS && ok; s++) {
 			long n = __atomic_load_n(&srv.counts[r][s],
-						 __ATOMIC_RELAXED);
+			                         __ATOMIC_RELAXED);
 			const char *route =
-				r == 0 ? "unmatched" : srv.routes[r - 1]->pattern;
+			    r == 0 ? "unmatched" : srv.routes[r - 1]->pattern;
 			const char *method =
-				r == 0 ? "any" : srv.routes[r - 1]->method;
+			    r == 0 ? "any" : srv.routes[r - 1]->method;
 
 			if (n == 0)
 				continue;
 			if (status_slots[s] == 0)
 				ok = buf_printf(out,
-						"herald_http_requests_total{"
-						"method=\"%s\",route=\"%s\","
-						"status=\"other\"} %ld\n",
-						method, route, n);
+				                "herald_http_requests_total{"
+				                "method=\"%s\",route=\"%s\","
+				                "status=\"other\"} %ld\n",
+				                method, route, n);
 			else
 				ok = buf_printf(out,
-						"herald_http_requests_total{"
-						"method=\"%s\",route=\"%s\","
-						"status=\"%d\"} %ld\n",
-						method, route, status_slots[s],
-						n);
+				                "herald_http_requests_total{"
+				                "method=\"%s\",route=\"%s\","
+				                "status=\"%d\"} %ld\n",
+				                method, route, status_slots[s],
+				                n);
 		}
 	}
 	return ok;
@@ -606,34 +603,34 @@ write_histogram(struct buf *out)
 	long cum = 0;
 	double sum;
 	bool ok = buf_puts(out, "# HELP herald_http_request_duration_seconds "
-				"Time from request to response.\n"
-				"# TYPE herald_http_request_duration_seconds "
-				"histogram\n");
+	                        "Time from request to response.\n"
+	                        "# TYPE herald_http_request_duration_seconds "
+	                        "histogram\n");
 
 	for (size_t b = 0; b <= NBUCKETS && ok; b++) {
 		cum += __atomic_load_n(&srv.hist[b], __ATOMIC_RELAXED);
 		if (b < NBUCKETS)
 			ok = buf_printf(out,
-					"herald_http_request_duration_seconds_"
-					"bucket{le=\"%g\"} %ld\n",
-					buckets[b], cum);
+			                "herald_http_request_duration_seconds_"
+			                "bucket{le=\"%g\"} %ld\n",
+			                buckets[b], cum);
 		else
 			ok = buf_printf(out,
-					"herald_http_request_duration_seconds_"
-					"bucket{le=\"+Inf\"} %ld\n",
-					cum);
+			                "herald_http_request_duration_seconds_"
+			                "bucket{le=\"+Inf\"} %ld\n",
+			                cum);
 	}
 	pthread_mutex_lock(&srv.lock);
 	sum = srv.latency_sum;
 	pthread_mutex_unlock(&srv.lock);
 	return ok &&
 	       buf_printf(out,
-			  "herald_http_request_duration_seconds_sum %.6f\n"
-			  "herald_http_request_duration_seconds_count %ld\n"
-			  "# HELP herald_http_inflight Requests in flight.\n"
-			  "# TYPE herald_http_inflight gauge\n"
-			  "herald_http_inflight %ld\n",
-			  sum, cum, http_inflight());
+	                  "herald_http_request_duration_seconds_sum %.6f\n"
+	                  "herald_http_request_duration_seconds_count %ld\n"
+	                  "# HELP herald_http_inflight Requests in flight.\n"
+	                  "# TYPE herald_http_inflight gauge\n"
+	                  "herald_http_inflight %ld\n",
+	                  sum, cum, http_inflight());
 }
 
 bool

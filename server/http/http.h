@@ -12,8 +12,8 @@
 #include "core/buf.h"
 
 #define HTTP_BODY_DEFAULT (1u << 20) /* 1 MiB */
-#define HTTP_MAX_PARAMS 4
-#define HTTP_MAX_HEADERS 12
+#define HTTP_MAX_PARAMS   4
+#define HTTP_MAX_HEADERS  12
 
 struct http_req;
 typedef void (*http_handler)(struct http_req *req);
@@ -34,11 +34,11 @@ struct http_header {
 };
 
 struct http_req {
-	void *conn;            /* struct MHD_Connection */
+	void *conn; /* struct MHD_Connection */
 	const char *method;
 	const char *path;
-	char id[17];           /* request id, also sent as X-Request-Id */
-	char peer[64];         /* client address */
+	char id[17];   /* request id, also sent as X-Request-Id */
+	char peer[64]; /* client address */
 	struct buf body;
 	bool too_large;
 	bool suspended;
@@ -49,18 +49,18 @@ struct http_req {
 	int nparams;
 	double start;
 	int status;
-	int64_t workspace_id;  /* set by authentication, for the log */
-	void *pending;         /* struct MHD_Response queued on resume */
+	int64_t workspace_id; /* set by authentication, for the log */
+	void *pending;        /* struct MHD_Response queued on resume */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	int nheaders;
-	void *user;            /* handler state, freed with user_free */
+	void *user; /* handler state, freed with user_free */
 	void (*user_free)(void *user);
 };
 
 /* Starts the server on host:port with the given worker threads.
  * Returns false with err set when it cannot listen. */
 bool http_start(const char *host, int port, int threads, int max_conns,
-		char *err, size_t errlen) __attribute__((warn_unused_result));
+                char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Stops accepting new connections, waits up to wait_ms for requests in
  * flight, then stops the server. */
@@ -76,24 +76,23 @@ const char *http_header(const struct http_req *req, const char *name);
 const char *http_cookie(const struct http_req *req, const char *name);
 
 /* Adds a response header; call before replying.  Copies both strings. */
-void http_add_header(struct http_req *req, const char *name,
-		     const char *value);
+void http_add_header(struct http_req *req, const char *name, const char *value);
 
 /* Sends a reply, copying data.  From another thread after http_suspend
  * this also resumes the connection. */
 void http_reply(struct http_req *req, int status, const char *ctype,
-		const void *data, size_t len);
+                const void *data, size_t len);
 
 /* As http_reply, but takes ownership of data (malloc'd). */
 void http_reply_take(struct http_req *req, int status, const char *ctype,
-		     char *data, size_t len);
+                     char *data, size_t len);
 
 /* Sends root as compact JSON; takes ownership of root. */
 void http_json(struct http_req *req, int status, cJSON *root);
 
 /* Sends {"error": "<formatted text>"}. */
 void http_error(struct http_req *req, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Parses the body as JSON.  On failure sends a 400 naming the problem and
  * returns NULL.  The caller owns the result. */
@@ -113,7 +112,7 @@ bool http_write_metrics(struct buf *out) __attribute__((warn_unused_result));
 /* Looks a route up; exposed for tests.  Returns the index in the merged
  * table or -1; *method_ok tells whether the path matched another method. */
 int http_route_match(const char *method, const char *path,
-		     char params[HTTP_MAX_PARAMS][256], int *nparams,
-		     bool *method_ok);
+                     char params[HTTP_MAX_PARAMS][256], int *nparams,
+                     bool *method_ok);
 
 #endif

@@ -7,7 +7,7 @@ extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
 
 const struct route *const http_route_tables[] = {
-	ops_routes,
-	workspace_routes,
-	NULL,
+    ops_routes,
+    workspace_routes,
+    NULL,
 };

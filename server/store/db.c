@@ -22,8 +22,7 @@ static struct {
 	long reconnects;
 	long errors;
 	char *url;
-} pool = {.lock = PTHREAD_MUTEX_INITIALIZER,
-	  .freed = PTHREAD_COND_INITIALIZER};
+} pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER};
 
 bool
 db_open(const char *url, int size)
@@ -48,20 +47,32 @@ db_close(void)
 	pthread_mutex_unlock(&pool.lock);
 }
 
+/* Notices (such as "relation already exists, skipping") are expected. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static bool
 connect_conn(struct db_conn *c)
 {
 	if (c->pg != NULL)
 		PQfinish(c->pg);
-	c->pg = PQconnectdb(pool.url);
+	const char *keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *vals[] = {pool.url, "herald", NULL};
+
+	c->pg = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		snprintf(c->error, sizeof(c->error), "%s",
-			 PQerrorMessage(c->pg));
+		         PQerrorMessage(c->pg));
 		PQfinish(c->pg);
 		c->pg = NULL;
 		return false;
 	}
 	PQsetClientEncoding(c->pg, "UTF8");
+	PQsetNoticeProcessor(c->pg, quiet, NULL);
 	return true;
 }
 
@@ -105,8 +116,8 @@ db_acquire(int timeout_ms, char *err, size_t errlen)
 	pthread_mutex_lock(&pool.lock);
 	while ((c = take_free()) == NULL) {
 		pool.waiting++;
-		int rc = pthread_cond_timedwait(&pool.freed, &pool.lock,
-						&deadline);
+		int rc =
+		    pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline);
 		pool.waiting--;
 		if (rc == ETIMEDOUT) {
 			pthread_mutex_unlock(&pool.lock);
@@ -159,14 +170,14 @@ classify(struct db_conn *c, PGresult *r)
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
 	snprintf(c->error, sizeof(c->error), "%s",
-		 r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+	         r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
 	__atomic_add_fetch(&pool.errors, 1, __ATOMIC_RELAXED);
 	if (PQstatus(c->pg) != CONNECTION_OK)
 		return DB_UNAVAILABLE;
-	if (state != NULL && (strncmp(state, "08", 2) == 0 ||
-			      strncmp(state, "57", 2) == 0 ||
-			      strncmp(state, "53", 2) == 0))
+	if (state != NULL &&
+	    (strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+	     strncmp(state, "53", 2) == 0))
 		return DB_UNAVAILABLE;
 	if (state != NULL &&
 	    (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0))
@@ -176,7 +187,7 @@ classify(struct db_conn *c, PGresult *r)
 
 static enum db_status
 run_once(struct db_conn *c, PGresult **out, const char *sql, int n,
-	 const char *const *values)
+         const char *const *values)
 {
 	PGresult *r;
 	ExecStatusType st;
@@ -199,10 +210,9 @@ run_once(struct db_conn *c, PGresult **out, const char *sql, int n,
 
 enum db_status
 db_query(struct db_conn *c, PGresult **out, const char *sql, int n,
-	 const char *const *values)
+         const char *const *values)
 {
-	bool idle = c->pg != NULL &&
-		    PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	bool idle = c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	enum db_status result;
 
 	if (out != NULL)
@@ -222,7 +232,7 @@ db_query(struct db_conn *c, PGresult **out, const char *sql, int n,
 
 enum db_status
 db_exec(PGresult **out, const char *sql, int n, const char *const *values,
-	char *err, size_t errlen)
+        char *err, size_t errlen)
 {
 	struct db_conn *c = db_acquire(5000, err, errlen);
 	enum db_status result;

@@ -48,18 +48,18 @@ void db_release(struct db_conn *c);
  * retry is true (the statement is safe to repeat), it reconnects and
  * runs the statement once more. */
 enum db_status db_query(struct db_conn *c, PGresult **out, const char *sql,
-			int n, const char *const *values)
-	__attribute__((warn_unused_result));
+                        int n, const char *const *values)
+    __attribute__((warn_unused_result));
 
 /* Runs a statement with parameters on a pooled connection and hands it
  * back.  err gets the error text on failure. */
 enum db_status db_exec(PGresult **out, const char *sql, int n,
-		       const char *const *values, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+                       const char *const *values, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Runs a script of several statements with no parameters (migrations). */
 enum db_status db_script(struct db_conn *c, const char *sql)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Returns true when a short query answers. */
 bool db_ping(void);

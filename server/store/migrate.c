@@ -10,7 +10,7 @@
 #include "store/db.h"
 #include "store/migrate.h"
 
-#define MAX_FILES 256
+#define MAX_FILES    256
 #define MIGRATE_LOCK "7245310"
 
 struct mfile {
@@ -48,8 +48,7 @@ list_files(const char *dir, struct mfile *files, int max)
 		if (!util_parse_i64(num, &v))
 			continue;
 		files[n].version = (int)v;
-		snprintf(files[n].name, sizeof(files[n].name), "%s",
-			 e->d_name);
+		snprintf(files[n].name, sizeof(files[n].name), "%s", e->d_name);
 		n++;
 	}
 	closedir(d);
@@ -80,14 +79,14 @@ read_file(const char *dir, const char *name, struct buf *out)
 }
 
 static const char create_table[] =
-	"CREATE TABLE IF NOT EXISTS herald_migrations ("
-	" version int PRIMARY KEY, name text NOT NULL,"
-	" checksum text NOT NULL,"
-	" applied_at timestamptz NOT NULL DEFAULT now())";
+    "CREATE TABLE IF NOT EXISTS herald_migrations ("
+    " version int PRIMARY KEY, name text NOT NULL,"
+    " checksum text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
 
 static bool
 apply_one(struct db_conn *c, const struct mfile *f, const char *sql,
-	  const char *sum, char *err, size_t errlen)
+          const char *sum, char *err, size_t errlen)
 {
 	char version[16];
 	const char *params[3] = {version, f->name, sum};
@@ -95,12 +94,12 @@ apply_one(struct db_conn *c, const struct mfile *f, const char *sql,
 	snprintf(version, sizeof(version), "%d", f->version);
 	if (db_script(c, "BEGIN") != DB_OK || db_script(c, sql) != DB_OK ||
 	    db_query(c, NULL,
-		     "INSERT INTO herald_migrations (version, name, checksum)"
-		     " VALUES ($1, $2, $3)",
-		     3, params) != DB_OK ||
+	             "INSERT INTO herald_migrations (version, name, checksum)"
+	             " VALUES ($1, $2, $3)",
+	             3, params) != DB_OK ||
 	    db_script(c, "COMMIT") != DB_OK) {
 		snprintf(err, errlen, "migration %s failed: %s", f->name,
-			 c->error);
+		         c->error);
 		return false;
 	}
 	return true;
@@ -108,8 +107,8 @@ apply_one(struct db_conn *c, const struct mfile *f, const char *sql,
 
 /* Checks one file against the record; applies it when not yet there. */
 static bool
-step(struct db_conn *c, const char *dir, const struct mfile *f,
-     int *applied, char *err, size_t errlen)
+step(struct db_conn *c, const char *dir, const struct mfile *f, int *applied,
+     char *err, size_t errlen)
 {
 	struct buf sql;
 	char sum[HASH_HEX_LEN + 1];
@@ -126,9 +125,9 @@ step(struct db_conn *c, const char *dir, const struct mfile *f,
 	util_hash_token(sql.data, sum);
 	snprintf(version, sizeof(version), "%d", f->version);
 	if (db_query(c, &r,
-		     "SELECT checksum, name FROM herald_migrations"
-		     " WHERE version = $1",
-		     1, params) != DB_OK) {
+	             "SELECT checksum, name FROM herald_migrations"
+	             " WHERE version = $1",
+	             1, params) != DB_OK) {
 		snprintf(err, errlen, "%s", c->error);
 		goto out;
 	}
@@ -136,9 +135,9 @@ step(struct db_conn *c, const char *dir, const struct mfile *f,
 		result = strcmp(PQgetvalue(r, 0, 0), sum) == 0;
 		if (!result)
 			snprintf(err, errlen,
-				 "migration %s was changed after it was "
-				 "applied; restore it and add a new file",
-				 f->name);
+			         "migration %s was changed after it was "
+			         "applied; restore it and add a new file",
+			         f->name);
 		goto out;
 	}
 	result = apply_one(c, f, sql.data, sum, err, errlen);
@@ -167,7 +166,7 @@ migrate_run(const char *dir, int *applied, char *err, size_t errlen)
 	if (c == NULL)
 		return false;
 	if (db_script(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")") !=
-		    DB_OK ||
+	        DB_OK ||
 	    db_script(c, create_table) != DB_OK) {
 		snprintf(err, errlen, "%s", c->error);
 		db_release(c);
@@ -201,9 +200,8 @@ migrate_is_current(const char *dir)
 	int want = migrate_count_files(dir);
 	bool result;
 
-	if (want < 0 ||
-	    db_exec(&r, "SELECT count(*) FROM herald_migrations", 0, NULL, err,
-		    sizeof(err)) != DB_OK)
+	if (want < 0 || db_exec(&r, "SELECT count(*) FROM herald_migrations", 0,
+	                        NULL, err, sizeof(err)) != DB_OK)
 		return false;
 	result = strtol(PQgetvalue(r, 0, 0), NULL, 10) >= want;
 	PQclear(r);

@@ -10,7 +10,7 @@
  * for each other.  Refuses (false, err set) when an applied file changed.
  * *applied receives how many files were applied now. */
 bool migrate_run(const char *dir, int *applied, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Number of migration files in dir (-1 on error); cached after the first
  * call, since the files do not change while the server runs. */

@@ -1,7 +1,7 @@
 // The widget's interface: a bell and a dialog panel of release cards, all
 // inside an open shadow root on a <herald-widget> host element.
 
-import { css } from './styles.js';
+import css from './styles.css';
 import { on } from './util.js';
 
 const EMOJIS = ['\u{1F389}', '\u{1F44D}', '\u2764\uFE0F', '\u{1F680}'];
@@ -138,7 +138,8 @@ export function createUi(o) {
     }
     const d = new Date(r.published_at);
     if (!isNaN(d)) {
-      row.append(h('time', { datetime: r.published_at, text: dates.format(d) }));
+      row.append(h('time',
+        { datetime: r.published_at, text: dates.format(d) }));
     }
     return row;
   }

@@ -1,17 +1,12 @@
 // Small helpers shared by the widget modules: ids, time, safe storage.
 
-/** A v4 UUID; falls back to getRandomValues outside secure contexts. */
+/** A v4 UUID; built from getRandomValues outside secure contexts. */
 export function uuid() {
   const c = window.crypto;
-  if (c && c.randomUUID) return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (c && c.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = Math.random() * 256;
-  b[6] = (b[6] & 15) | 64;
-  b[8] = (b[8] & 63) | 128;
-  const h = [...b].map((x) => (x + 256).toString(16).slice(1)).join('');
-  return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20),
-    h.slice(20)].join('-');
+  return c.randomUUID ? c.randomUUID()
+    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (d) =>
+      (d ^ (c.getRandomValues(new Uint8Array(1))[0] & (15 >> (d / 4))))
+        .toString(16));
 }
 
 export const iso = () => new Date().toISOString();
