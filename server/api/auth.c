@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/sessions.h"
 #include "api/auth.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -25,6 +26,17 @@ bearer(struct http_req *req, char hash[HASH_HEX_LEN + 1])
 	return true;
 }
 
+static bool
+check_role(struct http_req *req, enum role need, const struct caller *who)
+{
+	req->workspace_id = who->workspace_id;
+	if (who->role < need) {
+		http_error(req, 403, "your role may not do this");
+		return false;
+	}
+	return true;
+}
+
 bool
 auth_admin(struct http_req *req, enum role need, struct caller *out)
 {
@@ -36,8 +48,20 @@ auth_admin(struct http_req *req, enum role need, struct caller *out)
 
 	memset(out, 0, sizeof(*out));
 	if (!bearer(req, hash)) {
+		switch (session_auth(req, out)) {
+		case SESSION_OK:
+			return check_role(req, need, out);
+		case SESSION_REPLIED:
+			return false;
+		case SESSION_NONE:
+			break;
+		default:
+			abort();
+		}
 		http_add_header(req, "WWW-Authenticate", "Bearer");
-		http_error(req, 401, "missing Authorization: Bearer token");
+		http_error(req, 401,
+		           "missing Authorization: Bearer token "
+		           "or session cookie");
 		return false;
 	}
 	st = db_exec(
@@ -59,12 +83,7 @@ auth_admin(struct http_req *req, enum role need, struct caller *out)
 	         PQgetvalue(r, 0, 1));
 	PQclear(r);
 	out->role = ROLE_OWNER;
-	req->workspace_id = out->workspace_id;
-	if (out->role < need) {
-		http_error(req, 403, "your role may not do this");
-		return false;
-	}
-	return true;
+	return check_role(req, need, out);
 }
 
 static int64_t

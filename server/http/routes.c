@@ -5,9 +5,13 @@
 
 extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
+extern const struct route session_routes[];
+extern const struct route admin_static_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
+    session_routes,
+    admin_static_routes,
     NULL,
 };

@@ -1,0 +1,452 @@
+/* Herald integration tests - admin sign-in: session cookies and their
+ * flags, CSRF tokens, roles, the failed sign-in limit, sign-out, and the
+ * admin app's files. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "lib/harness.h"
+
+static struct srv s;
+
+static void
+up(void)
+{
+	srv_start(&s, NULL);
+}
+
+static void
+down(void)
+{
+	srv_stop(&s);
+}
+
+TestSuite(admin_sessions, .init = up, .fini = down, .timeout = 90);
+
+/* An address unique to the workspace, so reruns on one database do not
+ * meet earlier users or their failed attempts. */
+static const char *
+addr(const cJSON *ws, const char *local)
+{
+	static char buf[8][128];
+	static int next;
+	char *out = buf[next++ % 8];
+
+	snprintf(out, 128, "%s@%s.test", local, jstr(ws, "slug"));
+	return out;
+}
+
+static void
+user_add(const cJSON *ws, const char *email, const char *role,
+         const char *password)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+	         "printf '%%s' '%s' | %s user add --workspace %s"
+	         " --email %s --role %s >/dev/null",
+	         password, herald_bin(), jstr(ws, "slug"), email, role);
+	cr_assert_eq(run(cmd), 0, "user add %s", email);
+}
+
+static void
+login(struct resp *r, const struct srv *srv, const char *email,
+      const char *password)
+{
+	char url[128], body[256];
+	const char *h[] = {"Content-Type: application/json", NULL};
+
+	snprintf(url, sizeof(url), "%s/api/v1/session", srv->url);
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}",
+	         email, password);
+	http_do(r, "POST", url, h, body, strlen(body));
+}
+
+/* The value of the session cookie set by r (malloc'd), or NULL. */
+static char *
+cookie_of(const struct resp *r)
+{
+	char *line = resp_header(r, "Set-Cookie");
+	char *v, *end;
+
+	if (line == NULL || strncmp(line, "herald_session=", 15) != 0) {
+		free(line);
+		return NULL;
+	}
+	v = strdup(line + 15);
+	end = strchr(v, ';');
+	if (end != NULL)
+		*end = '\0';
+	free(line);
+	return v;
+}
+
+/* A request with the session cookie and, when csrf is not NULL, the
+ * X-CSRF-Token header. */
+static void
+with_session(struct resp *r, const char *method, const char *path,
+             const char *cookie, const char *csrf, const char *json)
+{
+	char url[256], ch[160], xh[128];
+	const char *h[4] = {"Content-Type: application/json", ch, NULL, NULL};
+
+	snprintf(url, sizeof(url), "%s%s", s.url, path);
+	snprintf(ch, sizeof(ch), "Cookie: herald_session=%s", cookie);
+	if (csrf != NULL) {
+		snprintf(xh, sizeof(xh), "X-CSRF-Token: %s", csrf);
+		h[2] = xh;
+	}
+	http_do(r, method, url, h, json, json ? strlen(json) : 0);
+}
+
+struct signed_in {
+	char *cookie;
+	char *csrf;
+};
+
+static struct signed_in
+sign_in(const char *email, const char *password)
+{
+	struct signed_in si;
+	struct resp r;
+
+	login(&r, &s, email, password);
+	cr_assert_eq(r.status, 200, "sign-in %s: %s", email, r.body);
+	si.cookie = cookie_of(&r);
+	cr_assert_not_null(si.cookie);
+	si.csrf = strdup(jstr(r.json, "csrf_token"));
+	cr_assert_eq(strlen(si.csrf), 64);
+	resp_free(&r);
+	return si;
+}
+
+Test(admin_sessions, sign_in_sets_an_httponly_lax_cookie_stored_hashed)
+{
+	cJSON *ws = workspace_new("Sess Cookie");
+	struct resp r;
+	char *set, *cookie;
+	const cJSON *user;
+
+	user_add(ws, addr(ws, "pm"), "owner", "correct horse");
+	login(&r, &s, addr(ws, "PM"), "correct horse");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	user = cJSON_GetObjectItem(r.json, "user");
+	cr_assert_str_eq(jstr(user, "email"), addr(ws, "pm"));
+	cr_assert_str_eq(jstr(user, "role"), "owner");
+	set = resp_header(&r, "Set-Cookie");
+	cr_assert_not_null(set);
+	cr_assert(strstr(set, "; HttpOnly") != NULL, "%s", set);
+	cr_assert(strstr(set, "; SameSite=Lax") != NULL, "%s", set);
+	cr_assert(strstr(set, "; Path=/") != NULL, "%s", set);
+	cr_assert(strstr(set, "; Max-Age=43200") != NULL, "%s", set);
+	cr_assert(strstr(set, "Secure") == NULL, "http: %s", set);
+	cookie = cookie_of(&r);
+	cr_assert_eq(strlen(cookie), 67);
+
+	const char *p[1] = {cookie};
+	cr_assert_eq(sql_long("SELECT count(*) FROM admin_sessions WHERE"
+	                      " token_hash = encode(sha256($1::bytea), 'hex')"
+	                      " AND expires_at > now() + interval '11 hours'",
+	                      1, p),
+	             1);
+	cr_assert_eq(sql_long("SELECT count(*) FROM admin_sessions"
+	                      " WHERE token_hash = $1",
+	                      1, p),
+	             0, "the token is not stored in clear");
+	free(set);
+	free(cookie);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, cookie_is_secure_when_the_public_url_is_https)
+{
+	const char *env[] = {"HERALD_PUBLIC_URL=https://herald.example.com",
+	                     NULL};
+	cJSON *ws = workspace_new("Sess Secure");
+	struct srv tls;
+	struct resp r;
+	char *set;
+
+	user_add(ws, addr(ws, "pm"), "owner", "correct horse");
+	srv_start(&tls, env);
+	login(&r, &tls, addr(ws, "pm"), "correct horse");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	set = resp_header(&r, "Set-Cookie");
+	cr_assert(strstr(set, "; Secure") != NULL, "%s", set);
+	cr_assert(strstr(set, "; HttpOnly") != NULL, "%s", set);
+	free(set);
+	resp_free(&r);
+	srv_stop(&tls);
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, sixth_failed_sign_in_in_a_minute_is_429)
+{
+	cJSON *ws = workspace_new("Sess Limit");
+	struct resp r;
+	char *ra;
+
+	user_add(ws, addr(ws, "pm"), "owner", "correct horse");
+	user_add(ws, addr(ws, "other"), "sales", "correct horse");
+	for (int i = 0; i < 5; i++) {
+		login(&r, &s, addr(ws, "pm"), "wrong horse");
+		cr_assert_eq(r.status, 401, "attempt %d: %s", i + 1, r.body);
+		cr_assert_str_eq(jstr(r.json, "error"),
+		                 "email or password is wrong");
+		resp_free(&r);
+	}
+	/* Even the right password waits now. */
+	login(&r, &s, addr(ws, "pm"), "correct horse");
+	cr_assert_eq(r.status, 429, "%s", r.body);
+	ra = resp_header(&r, "Retry-After");
+	cr_assert_str_eq(ra, "60");
+	cr_assert_null(resp_header(&r, "Set-Cookie"));
+	free(ra);
+	resp_free(&r);
+	/* Another address from the same client is not held up. */
+	login(&r, &s, addr(ws, "other"), "correct horse");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	/* Unknown addresses are answered like wrong passwords. */
+	login(&r, &s, addr(ws, "nobody"), "correct horse");
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, change_without_the_csrf_token_is_403)
+{
+	cJSON *ws = workspace_new("Sess Csrf");
+	struct signed_in si;
+	struct resp r;
+
+	user_add(ws, addr(ws, "pm"), "owner", "correct horse");
+	si = sign_in(addr(ws, "pm"), "correct horse");
+	with_session(&r, "GET", "/api/v1/workspace", si.cookie, NULL, NULL);
+	cr_assert_eq(r.status, 200, "reads need no token: %s", r.body);
+	cr_assert_str_eq(jstr(r.json, "slug"), jstr(ws, "slug"));
+	resp_free(&r);
+	with_session(&r, "PATCH", "/api/v1/workspace", si.cookie, NULL,
+	             "{\"name\":\"Hijacked\"}");
+	cr_assert_eq(r.status, 403, "%s", r.body);
+	cr_assert(strstr(jstr(r.json, "error"), "X-CSRF-Token") != NULL);
+	resp_free(&r);
+	with_session(&r, "PATCH", "/api/v1/workspace", si.cookie,
+	             "0000000000000000000000000000000000000000000000000000"
+	             "000000000000",
+	             "{\"name\":\"Hijacked\"}");
+	cr_assert_eq(r.status, 403, "%s", r.body);
+	resp_free(&r);
+	const char *p[1] = {jstr(ws, "slug")};
+	cr_assert_eq(sql_long("SELECT count(*) FROM workspaces"
+	                      " WHERE slug = $1 AND name = 'Hijacked'",
+	                      1, p),
+	             0);
+	with_session(&r, "PATCH", "/api/v1/workspace", si.cookie, si.csrf,
+	             "{\"name\":\"Renamed\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "name"), "Renamed");
+	resp_free(&r);
+	free(si.cookie);
+	free(si.csrf);
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, roles_limit_what_session_users_may_change)
+{
+	cJSON *ws = workspace_new("Sess Roles");
+	const char *roles[] = {"sales", "editor", "owner"};
+	const long want[] = {403, 403, 200};
+
+	for (int i = 0; i < 3; i++) {
+		char email[64];
+		struct signed_in si;
+		struct resp r;
+
+		snprintf(email, sizeof(email), "%s", addr(ws, roles[i]));
+		user_add(ws, email, roles[i], "correct horse");
+		si = sign_in(email, "correct horse");
+		with_session(&r, "GET", "/api/v1/session", si.cookie, NULL,
+		             NULL);
+		cr_assert_eq(r.status, 200);
+		cr_assert_str_eq(
+		    jstr(cJSON_GetObjectItem(r.json, "user"), "role"),
+		    roles[i]);
+		cr_assert_str_eq(jstr(r.json, "csrf_token"), si.csrf);
+		resp_free(&r);
+		with_session(&r, "PATCH", "/api/v1/workspace", si.cookie,
+		             si.csrf, "{\"timezone\":\"Europe/Paris\"}");
+		cr_assert_eq(r.status, want[i], "%s: %s", roles[i], r.body);
+		resp_free(&r);
+		free(si.cookie);
+		free(si.csrf);
+	}
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, sign_out_and_expiry_end_the_session)
+{
+	cJSON *ws = workspace_new("Sess Out");
+	struct signed_in a, b;
+	struct resp r;
+	char *set;
+
+	user_add(ws, addr(ws, "pm"), "owner", "correct horse");
+	a = sign_in(addr(ws, "pm"), "correct horse");
+	b = sign_in(addr(ws, "pm"), "correct horse");
+	with_session(&r, "DELETE", "/api/v1/session", a.cookie, NULL, NULL);
+	cr_assert_eq(r.status, 403, "sign-out needs the token too");
+	resp_free(&r);
+	with_session(&r, "DELETE", "/api/v1/session", a.cookie, a.csrf, NULL);
+	cr_assert_eq(r.status, 204, "%s", r.body);
+	set = resp_header(&r, "Set-Cookie");
+	cr_assert(strstr(set, "Max-Age=0") != NULL, "%s", set);
+	free(set);
+	resp_free(&r);
+	with_session(&r, "GET", "/api/v1/session", a.cookie, NULL, NULL);
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+
+	with_session(&r, "GET", "/api/v1/session", b.cookie, NULL, NULL);
+	cr_assert_eq(r.status, 200, "the other session stays");
+	resp_free(&r);
+	const char *p[1] = {b.cookie};
+	sql("UPDATE admin_sessions SET expires_at = now() - interval '1 s'"
+	    " WHERE token_hash = encode(sha256($1::bytea), 'hex')",
+	    1, p);
+	with_session(&r, "GET", "/api/v1/workspace", b.cookie, NULL, NULL);
+	cr_assert_eq(r.status, 401, "expired: %s", r.body);
+	resp_free(&r);
+	free(a.cookie);
+	free(a.csrf);
+	free(b.cookie);
+	free(b.csrf);
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, sign_in_accepts_json_only)
+{
+	char url[128];
+	const char *h[] = {"Content-Type: application/x-www-form-urlencoded",
+	                   NULL};
+	struct resp r;
+
+	snprintf(url, sizeof(url), "%s/api/v1/session", s.url);
+	http_do(&r, "POST", url, h, "email=a&password=b", 18);
+	cr_assert_eq(r.status, 415, "%s", r.body);
+	resp_free(&r);
+	login(&r, &s, "", "x");
+	cr_assert_eq(r.status, 400);
+	cr_assert(strstr(jstr(r.json, "error"), "email") != NULL);
+	resp_free(&r);
+}
+
+Test(admin_sessions, malformed_cookie_is_401_not_500)
+{
+	struct resp r;
+
+	with_session(&r, "GET", "/api/v1/workspace", "hs_'; DROP TABLE x",
+	             NULL, NULL);
+	cr_assert_eq(r.status, 401, "%s", r.body);
+	resp_free(&r);
+	with_session(&r, "GET", "/api/v1/workspace",
+	             "hs_00000000000000000000000000000000000000000000000000"
+	             "00000000000000",
+	             NULL, NULL);
+	cr_assert_eq(r.status, 401, "%s", r.body);
+	resp_free(&r);
+}
+
+/* ---- the app's files --------------------------------------------------- */
+
+static char *
+asset_in(const char *html, const char *ext)
+{
+	const char *p = html;
+
+	while ((p = strstr(p, "/admin/assets/")) != NULL) {
+		size_t n = strcspn(p, "\"' >");
+		char *name = strndup(p, n);
+
+		if (n > strlen(ext) && strcmp(name + n - strlen(ext), ext) == 0)
+			return name;
+		free(name);
+		p += n;
+	}
+	return NULL;
+}
+
+Test(admin_sessions, deep_links_get_the_app_with_a_strict_csp)
+{
+	struct resp a, b;
+	char url[256];
+	char *csp, *type, *cache;
+
+	snprintf(url, sizeof(url), "%s/admin", s.url);
+	http_do(&a, "GET", url, NULL, NULL, 0);
+	cr_assert_eq(a.status, 200, "%s", a.body);
+	type = resp_header(&a, "Content-Type");
+	cr_assert_str_eq(type, "text/html; charset=utf-8");
+	csp = resp_header(&a, "Content-Security-Policy");
+	cr_assert(strstr(csp, "script-src 'self';") != NULL, "%s", csp);
+	cr_assert(strstr(csp, "unsafe-inline") == NULL, "%s", csp);
+	cr_assert(strstr(a.body, "<script>") == NULL, "no inline script");
+	cr_assert(strstr(a.body, "https://") == NULL, "no CDN");
+	cache = resp_header(&a, "Cache-Control");
+	cr_assert_str_eq(cache, "no-cache");
+	snprintf(url, sizeof(url), "%s/admin/leads/42", s.url);
+	http_do(&b, "GET", url, NULL, NULL, 0);
+	cr_assert_eq(b.status, 200);
+	cr_assert_str_eq(b.body, a.body);
+	free(type);
+	free(csp);
+	free(cache);
+	resp_free(&a);
+	resp_free(&b);
+}
+
+Test(admin_sessions, assets_are_cached_and_revalidated_by_etag)
+{
+	struct resp r, again;
+	char url[512], inm[128];
+	char *js, *etag, *cache, *type;
+	const char *h[] = {inm, NULL};
+
+	snprintf(url, sizeof(url), "%s/admin", s.url);
+	http_do(&r, "GET", url, NULL, NULL, 0);
+	js = asset_in(r.body, ".js");
+	cr_assert_not_null(js, "%s", r.body);
+	resp_free(&r);
+	snprintf(url, sizeof(url), "%s%s", s.url, js);
+	http_do(&r, "GET", url, NULL, NULL, 0);
+	cr_assert_eq(r.status, 200);
+	cr_assert_gt(r.len, 100);
+	type = resp_header(&r, "Content-Type");
+	cr_assert_str_eq(type, "text/javascript; charset=utf-8");
+	cache = resp_header(&r, "Cache-Control");
+	cr_assert(strstr(cache, "immutable") != NULL, "%s", cache);
+	etag = resp_header(&r, "ETag");
+	cr_assert_not_null(etag);
+	snprintf(inm, sizeof(inm), "If-None-Match: %s", etag);
+	http_do(&again, "GET", url, h, NULL, 0);
+	cr_assert_eq(again.status, 304);
+	cr_assert_eq(again.len, 0);
+	resp_free(&again);
+	snprintf(url, sizeof(url), "%s/admin/assets/..%%2f..%%2fMakefile",
+	         s.url);
+	http_do(&again, "GET", url, NULL, NULL, 0);
+	cr_assert_eq(again.status, 404);
+	resp_free(&again);
+	snprintf(url, sizeof(url), "%s/admin/assets/nothing-here.js", s.url);
+	http_do(&again, "GET", url, NULL, NULL, 0);
+	cr_assert_eq(again.status, 404);
+	resp_free(&again);
+	free(js);
+	free(etag);
+	free(cache);
+	free(type);
+	resp_free(&r);
+}
