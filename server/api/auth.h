@@ -18,7 +18,8 @@ struct caller {
 
 /* Authenticates an admin API request (Bearer admin token, or the admin
  * app's session cookie with its CSRF token on changes) and checks that
- * the caller has at least `need`.  On failure replies 401 or 403 and returns false. */
+ * the caller has at least `need`.  On failure replies 401 or 403 and
+ * returns false. */
 bool auth_admin(struct http_req *req, enum role need, struct caller *out)
     __attribute__((warn_unused_result));
 
