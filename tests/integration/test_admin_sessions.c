@@ -309,6 +309,10 @@ Test(admin_sessions, sign_out_and_expiry_end_the_session)
 	with_session(&r, "GET", "/api/v1/session", a.cookie, NULL, NULL);
 	cr_assert_eq(r.status, 401);
 	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/session", NULL, NULL);
+	cr_assert_eq(r.status, 200, "no cookie: nobody, not an error");
+	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(r.json, "user")));
+	resp_free(&r);
 
 	with_session(&r, "GET", "/api/v1/session", b.cookie, NULL, NULL);
 	cr_assert_eq(r.status, 200, "the other session stays");
