@@ -7,11 +7,15 @@ extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
 extern const struct route session_routes[];
 extern const struct route admin_static_routes[];
+extern const struct route inbox_routes[];
+extern const struct route keys_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
     session_routes,
     admin_static_routes,
+    inbox_routes,
+    keys_routes,
     NULL,
 };

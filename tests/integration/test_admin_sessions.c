@@ -454,3 +454,71 @@ Test(admin_sessions, assets_are_cached_and_revalidated_by_etag)
 	free(type);
 	resp_free(&r);
 }
+
+/* ---- inbox and keys ---------------------------------------------------- */
+
+Test(admin_sessions, inbox_keeps_what_a_slack_destination_posts)
+{
+	cJSON *ws = workspace_new("Sess Inbox");
+	const char *at = jstr(ws, "admin_token");
+	const char *h[] = {"Content-Type: application/json", NULL};
+	const char *msg = "{\"text\":\"Alex qualified\",\"blocks\":[{\"type\":"
+	                  "\"header\",\"text\":{\"type\":\"plain_text\","
+	                  "\"text\":\"Alex <b> & co\"}}]}";
+	char url[512], bad[600];
+	struct resp r;
+	const cJSON *first;
+
+	api(&r, &s, "GET", "/api/v1/inbox/info", at, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	snprintf(url, sizeof(url), "%s", jstr(r.json, "url"));
+	resp_free(&r);
+	cr_assert(strstr(url, "/hooks/inbox/") != NULL, "%s", url);
+	snprintf(bad, sizeof(bad), "%.*s0", (int)strlen(url) - 1, url);
+	http_do(&r, "POST", bad, h, msg, strlen(msg));
+	cr_assert_eq(r.status, 404, "a wrong token is refused");
+	resp_free(&r);
+	http_do(&r, "POST", url, h, msg, strlen(msg));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(r.body, "ok");
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/inbox", at, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(cJSON_GetArraySize(r.json), 1);
+	first = cJSON_GetArrayItem(r.json, 0);
+	cr_assert_str_eq(jstr(first, "kind"), "slack");
+	cr_assert_str_eq(jstr(cJSON_GetObjectItem(first, "payload"), "text"),
+	                 "Alex qualified");
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
+
+Test(admin_sessions, rotating_the_admin_token_retires_the_old_one)
+{
+	cJSON *ws = workspace_new("Sess Rotate");
+	const char *old = jstr(ws, "admin_token");
+	char fresh[128];
+	struct resp r;
+
+	api(&r, &s, "POST", "/api/v1/workspace/admin-token/rotate", old, "{}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	snprintf(fresh, sizeof(fresh), "%s", jstr(r.json, "admin_token"));
+	cr_assert_eq(strncmp(fresh, "at_", 3), 0, "%s", fresh);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/workspace", old, NULL);
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/workspace", fresh, NULL);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	api(&r, &s, "POST", "/api/v1/workspace/write-key/rotate", fresh, "{}");
+	cr_assert_eq(r.status, 200);
+	const char *p[1] = {jstr(r.json, "write_key")};
+	cr_assert_eq(sql_long("SELECT count(*) FROM workspaces WHERE"
+	                      " write_key_hash = encode(sha256($1::bytea),"
+	                      " 'hex')",
+	                      1, p),
+	             1);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
