@@ -1,0 +1,143 @@
+// Admin web app in a real browser: sign-in and cookie flags, CSRF
+// refusal, role limits, pages screenshotted without console errors.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  startHerald, newWorkspace, addUser, launch, watchConsole, shot, settled,
+  signIn, adminApi, hasRoute,
+} from './lib.mjs';
+
+let srv;
+let browser;
+let ws;
+const PW = 'correct horse battery';
+
+before(async () => {
+  srv = await startHerald();
+  browser = await launch();
+  ws = newWorkspace('Admin Browser');
+  addUser(ws, `pm@${ws.slug}.test`, 'owner', PW);
+  addUser(ws, `sales@${ws.slug}.test`, 'sales', PW);
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+test('sign-in sets a hardened session cookie and sign-out ends it',
+  async () => {
+    const page = await browser.context.newPage();
+    const errors = watchConsole(page);
+    await page.goto(`${srv.url}/admin/settings`);
+    await page.waitForURL(/\/admin\/login\?next=/);
+    await settled(page);
+    await shot(page, 'admin-login');
+    await page.getByLabel('Email').fill(`pm@${ws.slug}.test`);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('email or password is wrong').waitFor();
+    errors.length = 0; // the refused sign-in is a 401 on purpose
+    await page.getByLabel('Password').fill(PW);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${srv.url}/admin/settings`);
+    await settled(page);
+    await page.getByRole('heading', { name: 'Workspace' }).waitFor();
+    assert.equal(await page.getByText(ws.public_key).count(), 1);
+    await shot(page, 'admin-settings');
+
+    const cookies = await browser.context.cookies(srv.url);
+    const c = cookies.find((x) => x.name === 'herald_session');
+    assert.ok(c, 'session cookie set');
+    assert.equal(c.httpOnly, true);
+    assert.equal(c.sameSite, 'Lax');
+    assert.equal(c.secure, false, 'plain http in tests');
+    assert.equal(c.path, '/');
+    assert.ok(c.expires > Date.now() / 1000 + 11 * 3600);
+    assert.equal(await page.evaluate(() => document.cookie), '',
+      'the page cannot read the session cookie');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/admin\/login/);
+    const after_ = await browser.context.cookies(srv.url);
+    assert.equal(after_.find((x) => x.name === 'herald_session'), undefined);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+test('a change without the CSRF token is refused with 403', async () => {
+  const page = await browser.context.newPage();
+  await signIn(page, srv, `pm@${ws.slug}.test`, PW, '/admin/settings');
+  const result = await page.evaluate(async () => {
+    const send = (headers) => fetch('/api/v1/workspace', {
+      method: 'PATCH', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', ...headers },
+      body: JSON.stringify({ name: 'Admin Browser' }),
+    }).then((r) => r.status);
+    const s = await fetch('/api/v1/session').then((r) => r.json());
+    return {
+      none: await send({}),
+      wrong: await send({ 'X-CSRF-Token': 'f'.repeat(64) }),
+      right: await send({ 'X-CSRF-Token': s.csrf_token }),
+    };
+  });
+  assert.deepEqual(result, { none: 403, wrong: 403, right: 200 });
+  await page.close();
+});
+
+test('owner pages render without console errors', async () => {
+  const page = await browser.context.newPage();
+  const errors = watchConsole(page);
+  await signIn(page, srv, `pm@${ws.slug}.test`, PW, '/admin/settings');
+  const pages = [['settings', 'Workspace', '/workspace']];
+  for (const [path, heading, api] of [
+    ['releases', 'Releases', '/releases'],
+    ['leads', 'Leads', '/leads'],
+    ['alerts', 'Alert log', '/alerts'],
+    ['inbox', 'Inbox', '/inbox'],
+    ['scoring', 'Scoring model', '/scoring'],
+    ['destinations', 'Destinations', '/destinations'],
+  ]) {
+    if (await hasRoute(srv, ws, api)) pages.push([path, heading, api]);
+  }
+  for (const [path, heading] of pages) {
+    await page.goto(`${srv.url}/admin/${path}`);
+    await settled(page);
+    await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    await shot(page, `admin-${path}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('sales users see sales pages and are refused changes by the server',
+  async () => {
+    const page = await browser.context.newPage();
+    const before_ = (await adminApi(srv, ws, 'GET', '/workspace')).json.name;
+    await signIn(page, srv, `sales@${ws.slug}.test`, PW);
+    assert.equal(new URL(page.url()).pathname, '/admin/leads');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    assert.equal(await nav.getByRole('link', { name: 'Leads' }).count(), 1);
+    assert.equal(await nav.getByRole('link', { name: 'Workspace' }).count(),
+      0);
+    const status = await page.evaluate(async () => {
+      const s = await fetch('/api/v1/session').then((r) => r.json());
+      const h = { 'Content-Type': 'application/json',
+        'X-CSRF-Token': s.csrf_token };
+      const send = (method, path, body) => fetch(`/api/v1${path}`, {
+        method, headers: h, body: JSON.stringify(body) }).then((r) => r.status);
+      return {
+        workspace: await send('PATCH', '/workspace', { name: 'x' }),
+        scoring: await send('PUT', '/scoring', { rules: [] }),
+        release: await send('POST', '/releases', { title: 'x', body: 'x' }),
+      };
+    });
+    assert.equal(status.workspace, 403);
+    if (await hasRoute(srv, ws, '/scoring')) assert.equal(status.scoring, 403);
+    if (await hasRoute(srv, ws, '/releases')) {
+      assert.equal(status.release, 403);
+    }
+    const r = await adminApi(srv, ws, 'GET', '/workspace');
+    assert.equal(r.json.name, before_, 'nothing was changed');
+    await page.close();
+  });

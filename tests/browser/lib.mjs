@@ -1,0 +1,175 @@
+// Shared helpers for Herald's browser tests: a real bin/herald on a free
+// port, workspaces and users made with the CLI, headless Chromium with an
+// ordinary user agent, console watching and screenshots.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const artifacts = join(root, 'artifacts');
+const bin = process.env.HERALD_BIN
+  ? resolve(root, process.env.HERALD_BIN) : join(root, 'bin/herald');
+
+export const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) '
+  + 'AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+// Starts `herald serve` with the inherited environment and waits for its
+// ready line.  Returns {url, port, log(), stop()}.
+export async function startHerald(extraEnv = {}) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  let log = '';
+  const proc = spawn(bin, ['serve'], {
+    cwd: root,
+    env: { ...process.env, HERALD_HOME: root,
+      HERALD_LISTEN: `127.0.0.1:${port}`, HERALD_PUBLIC_URL: url,
+      ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const ready = new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(
+      `herald not ready in 15 s:\n${log}`)), 15000);
+    const onData = (d) => {
+      log += d;
+      if (log.includes('herald ready')) {
+        clearTimeout(timer);
+        ok();
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`herald exited with ${code}:\n${log}`));
+    });
+  });
+  await ready;
+  return {
+    url, port, proc,
+    log: () => log,
+    stop: () => new Promise((ok) => {
+      if (proc.exitCode !== null) return ok();
+      proc.once('exit', ok);
+      proc.kill('SIGTERM');
+    }),
+  };
+}
+
+export function herald(args, input) {
+  return execFileSync(bin, args, { cwd: root, input, encoding: 'utf8',
+    env: { ...process.env, HERALD_HOME: root } });
+}
+
+let wsCount = 0;
+
+// A fresh workspace: {id, slug, public_key, write_key, admin_token, ...}.
+export function newWorkspace(name = 'Browser') {
+  const slug = `b${process.pid}-${Date.now().toString(36)}-${wsCount++}`;
+  return JSON.parse(herald(['workspace', 'create', '--name', name,
+    '--slug', slug]));
+}
+
+export function addUser(ws, email, role, password) {
+  herald(['user', 'add', '--workspace', ws.slug, '--email', email,
+    '--role', role], password);
+}
+
+// Admin API call with the admin token.
+export async function adminApi(srv, ws, method, path, body) {
+  const res = await fetch(`${srv.url}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${ws.admin_token}`,
+      'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: res.status, json, text };
+}
+
+// True when the server has the route (any answer but 404 for it).
+export async function hasRoute(srv, ws, path, method = 'GET') {
+  const r = await adminApi(srv, ws, method, path,
+    method === 'GET' ? undefined : {});
+  return !(r.status === 404 && /no such resource/.test(r.text));
+}
+
+export async function launch() {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    userAgent: USER_AGENT,
+    viewport: { width: 1360, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
+      '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+      `--user-agent=${USER_AGENT}`],
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// Collects console errors, page errors and failed responses (with their
+// URL, which the console message lacks).
+export function watchConsole(page) {
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
+  return errors;
+}
+
+export async function shot(page, name) {
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, `${name}.png`),
+    fullPage: true });
+}
+
+// Waits until no request is in flight and the app shows no spinner.
+export async function settled(page) {
+  await page.waitForLoadState('networkidle');
+  await page.waitForFunction(() => !document.querySelector('.loading'));
+  await page.waitForTimeout(150);
+}
+
+// Signs in on the sign-in page; next is where to land (else the role's
+// home page).
+export async function signIn(page, srv, email, password, next) {
+  await page.goto(`${srv.url}/admin/login${next
+    ? `?next=${encodeURIComponent(next)}` : ''}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/admin/login'));
+  await settled(page);
+}
