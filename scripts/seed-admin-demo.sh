@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Demo data for the admin app, run by scripts/seed-demo.sh after the demo
+# workspace exists: the demo users (owner and sales), the scoring model,
+# and a destination that delivers alerts as Slack messages into Herald's
+# built-in inbox (/admin/inbox), so the demo needs no Slack.  Idempotent.
+# Talks to the real API through a short-lived server on a spare port.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export HERALD_HOME="$PWD"
+slug="${HERALD_DEMO_SLUG:-demo}"
+listen="${HERALD_LISTEN:-127.0.0.1:8080}"
+public="${HERALD_PUBLIC_URL:-http://$listen}"
+pm_pw="${HERALD_DEMO_PM_PASSWORD:-demo-pm-password}"
+sales_pw="${HERALD_DEMO_SALES_PASSWORD:-demo-sales-password}"
+mkdir -p tmp
+
+if ! bin/herald user add --workspace "$slug" --email pm@demo.test \
+	--role owner <<<"$pm_pw" >/dev/null 2>tmp/seed-admin.err; then
+	bin/herald workspace create --name "Demo" --slug "$slug" \
+		>tmp/demo-workspace.json
+	bin/herald user add --workspace "$slug" --email pm@demo.test \
+		--role owner <<<"$pm_pw" >/dev/null
+fi
+bin/herald user add --workspace "$slug" --email sales@demo.test \
+	--role sales <<<"$sales_pw" >/dev/null
+
+# A private server for the API calls below.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+log=tmp/seed-admin-server.log
+HERALD_LISTEN="127.0.0.1:$port" HERALD_PUBLIC_URL="$public" \
+	bin/herald serve >"$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
+for _ in $(seq 1 150); do
+	grep -q 'herald ready' "$log" && break
+	kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+	sleep 0.1
+done
+base="http://127.0.0.1:$port/api/v1"
+jar=tmp/seed-admin.cookies
+
+csrf=$(curl -fsS -c "$jar" -H 'Content-Type: application/json' \
+	-d "{\"email\":\"pm@demo.test\",\"password\":\"$pm_pw\"}" \
+	"$base/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
+
+# call METHOD PATH [JSON]: prints the body; warns instead of failing, so
+# a part that is missing does not stop the demo.
+call() {
+	local out code
+	out=$(curl -sS -b "$jar" -H "X-CSRF-Token: $csrf" \
+		-H 'Content-Type: application/json' -X "$1" \
+		${3:+--data-binary "$3"} -w '\n%{http_code}' "$base$2")
+	code=${out##*$'\n'}
+	if [ "${code:0:1}" != 2 ]; then
+		echo "seed-admin-demo: $1 $2: $code ${out%$'\n'*}" >&2
+		return 1
+	fi
+	printf '%s\n' "${out%$'\n'*}"
+}
+
+# Scoring: Alex (a CTO at a 200-person software company) who views,
+# reads long, shares and tries the feature qualifies; Jane does not.
+call PUT /scoring "$(cat scripts/demo/scoring.json)" >/dev/null || true
+
+inbox=$(call GET /inbox/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
+if ! call GET /destinations | grep -q '"Demo inbox"'; then
+	call POST /destinations "{\"name\":\"Demo inbox\",\"kind\":\"slack\",\
+\"url\":\"$inbox\",\"tags\":[\"sales\"]}" >/dev/null || true
+fi
+
+cat >>tmp/demo.txt <<MSG
+  admin app:         $public/admin
+    product manager: pm@demo.test / $pm_pw   (owner)
+    sales:           sales@demo.test / $sales_pw
+  alert inbox:       $public/admin/inbox
+MSG
