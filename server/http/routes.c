@@ -9,6 +9,7 @@ extern const struct route session_routes[];
 extern const struct route admin_static_routes[];
 extern const struct route inbox_routes[];
 extern const struct route keys_routes[];
+extern const struct route readtime_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
@@ -17,5 +18,6 @@ const struct route *const http_route_tables[] = {
     admin_static_routes,
     inbox_routes,
     keys_routes,
+    readtime_routes,
     NULL,
 };

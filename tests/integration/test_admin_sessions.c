@@ -522,3 +522,52 @@ Test(admin_sessions, rotating_the_admin_token_retires_the_old_one)
 	resp_free(&r);
 	cJSON_Delete(ws);
 }
+
+Test(admin_sessions, read_time_distribution_groups_readers_by_total_time)
+{
+	cJSON *ws = workspace_new("Sess Readtime");
+	const char *at = jstr(ws, "admin_token");
+	char path[128];
+	char *rid;
+	struct resp r;
+	const cJSON *b;
+	char wsid[24];
+
+	snprintf(wsid, sizeof(wsid), "%.0f",
+	         cJSON_GetObjectItem(ws, "id")->valuedouble);
+	const char *p[1] = {wsid};
+	rid = sql_value("INSERT INTO releases (workspace_id, slug, title,"
+	                " status, published_at) VALUES ($1::bigint, 'rt',"
+	                " 'Read time', 'published', now()) RETURNING id",
+	                1, p);
+	const char *q[2] = {wsid, rid};
+	/* a: 5 s; b: 20 s + 25 s = 45 s; c: 4 min; bad ms ignored. */
+	sql("INSERT INTO events (workspace_id, message_id, source, type,"
+	    " anonymous_id, release_id, props, occurred_at) SELECT"
+	    " $1::bigint, gen_random_uuid()::text, 'widget', 'release_read',"
+	    " who, $2::uuid, jsonb_build_object('ms', ms), now()"
+	    " FROM (VALUES ('a', 5000), ('b', 20000), ('b', 25000),"
+	    " ('c', 240000)) v(who, ms)"
+	    " UNION ALL SELECT $1::bigint, 'bad', 'widget', 'release_read',"
+	    " 'd', $2::uuid, '{\"ms\":\"NaN\"}', now()",
+	    2, q);
+	snprintf(path, sizeof(path), "/api/v1/releases/%s/read-time", rid);
+	api(&r, &s, "GET", path, at, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	b = cJSON_GetObjectItem(r.json, "buckets");
+	cr_assert_eq(cJSON_GetArraySize(b), 6);
+	long want[6] = {1, 0, 1, 0, 1, 0};
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(b, i),
+		                                 "readers")
+		                 ->valueint,
+		             want[i], "bucket %d: %s", i, r.body);
+	resp_free(&r);
+	api(&r, &s, "GET",
+	    "/api/v1/releases/00000000-0000-0000-0000-000000000000/read-time",
+	    at, NULL);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	free(rid);
+	cJSON_Delete(ws);
+}

@@ -115,8 +115,14 @@ export async function releaseStatsView(main, ctx) {
       'Numbers appear here once the release is published and read.'));
     return;
   }
-  const stats = await get(`/releases/${id}/stats`);
+  const [stats, reading] = await Promise.all([
+    get(`/releases/${id}/stats`),
+    get(`/releases/${id}/read-time`).catch(() => null),
+  ]);
   if (!ctx.isCurrent()) return;
+  if (reading && !stats.read_time_distribution) {
+    stats.read_time_distribution = list(reading.buckets);
+  }
   const rt = pick(stats, 'read_time_ms') || {};
   main.append(
     h('div', { class: 'kpis', id: 'kpis' },
