@@ -20,13 +20,35 @@ function rowsOf(alerts) {
   return out;
 }
 
-function subject(a) {
-  const s = pick(a, 'subject') || {};
-  const pid = pick(a, 'person_id') ?? (pick(a, 'subject_type') === 'person'
-    ? pick(a, 'subject_id') : pick(s, 'type') === 'person' ? s.id : null);
-  const name = pick(a, 'person_name', 'subject_name', 'name', 'email') ||
-    pick(s, 'name', 'email') || (pid ? `Person #${pid}` : '–');
-  return pid != null ? h('a', { href: `/admin/leads/${pid}` }, name) : name;
+function qual(a) {
+  return pick(a, 'qualification') || a;
+}
+
+function subject(a, names) {
+  const q = qual(a);
+  if (!q || q.subject_id == null) {
+    return a.kind === 'test' ? h('span', { class: 'muted' }, 'Test message')
+      : '–';
+  }
+  if (q.subject_type === 'account') {
+    return names.get(`account:${q.subject_id}`) || `Account #${q.subject_id}`;
+  }
+  return h('a', { href: `/admin/leads/${q.subject_id}` },
+    names.get(`person:${q.subject_id}`) || `Person #${q.subject_id}`);
+}
+
+// Names of leads, to show people rather than ids (best effort).
+async function leadNames() {
+  const names = new Map();
+  try {
+    const data = await get('/leads?limit=500');
+    for (const l of list(pick(data, 'leads') || data)) {
+      names.set(`${l.subject || 'person'}:${l.id}`, l.name || l.email);
+    }
+  } catch {
+    // The log still shows ids.
+  }
+  return names;
 }
 
 export async function alertsView(main) {
@@ -36,7 +58,9 @@ export async function alertsView(main) {
   const body = h('div', {});
   main.append(body);
   await loadInto(body, async () => {
-    const rows = rowsOf(items(await get('/alerts')));
+    const [data, names] = await Promise.all([get('/alerts?limit=200'),
+      leadNames()]);
+    const rows = rowsOf(items(data));
     if (rows.length === 0) {
       return empty('No alerts yet', 'An alert is sent when a person or '
         + 'account qualifies under a rule of the scoring model.',
@@ -46,11 +70,11 @@ export async function alertsView(main) {
     return table([
       { label: 'When', render: ({ alert }) => when(pick(alert, 'created_at',
         'at')) },
-      { label: 'Lead', render: ({ alert }) => subject(alert) },
-      { label: 'Rule', render: ({ alert }) => pick(alert, 'rule_name',
-        'rule_id', 'rule', 'kind') || '–' },
-      { label: 'Destination', render: ({ d }) => pick(d, 'destination_name',
-        'destination') || (pick(d, 'destination_id') != null
+      { label: 'Lead', render: ({ alert }) => subject(alert, names) },
+      { label: 'Rule', render: ({ alert }) => pick(qual(alert), 'rule_name',
+        'rule_id') || alert.kind || '–' },
+      { label: 'Destination', render: ({ d }) => pick(d, 'destination',
+        'destination_name') || (pick(d, 'destination_id') != null
         ? `#${d.destination_id}` : '–') },
       { label: 'State', render: ({ d }) => badge(pick(d, 'state', 'status')
         || 'queued') },

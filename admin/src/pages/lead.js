@@ -3,7 +3,7 @@
 import { h, num, duration, when, ago, pick, list } from '../dom.js';
 import { get, query } from '../api.js';
 import { pageHeader, card, kpi, badge, empty, table } from '../ui.js';
-import { leadName } from './leads.js';
+import { leadName, leadState } from './leads.js';
 
 function reasonsCard(lead) {
   const rows = list(pick(lead, 'reasons'));
@@ -24,11 +24,18 @@ function releasesCard(lead) {
   const rows = list(pick(lead, 'releases_read', 'releases'));
   return card('Releases read', rows.length === 0 ? empty('None read yet')
     : table([
-      { label: 'Release', render: (r) => pick(r, 'title', 'slug', 'id') },
+      { label: 'Release', render: (r) => {
+        const rid = pick(r, 'release_id', 'id');
+        const title = pick(r, 'title', 'slug', 'release_id');
+        return rid ? h('a', { href: `/admin/releases/${rid}` }, title)
+          : title;
+      } },
       { label: 'Read time', numeric: true, render: (r) =>
-        duration(pick(r, 'read_time_ms', 'ms', 'read_ms')) },
+        duration(pick(r, 'read_ms', 'read_time_ms', 'ms')) },
       { label: 'Views', numeric: true, render: (r) => num(pick(r, 'views',
         'count')) },
+      { label: 'Clicks', numeric: true, render: (r) => num(r.clicks ?? 0) },
+      { label: 'Shares', numeric: true, render: (r) => num(r.shares ?? 0) },
     ], rows, { caption: 'Releases read' }), { id: 'releases-read' });
 }
 
@@ -49,31 +56,57 @@ function qualCard(lead, alerts) {
         ' ', h('strong', {}, pick(q, 'rule_name', 'rule_id', 'rule')),
         ` · ${when(q.qualified_at)} · score ${num(q.score)}`))),
     alerts.length === 0 ? null : h('h3', { class: 'h3' }, 'Alerts sent'),
-    alerts.length === 0 ? null : h('ul', { class: 'plain' }, alerts.map((a) =>
-      h('li', {}, badge(pick(a, 'state', 'status') || 'queued'), ' ',
-        pick(a, 'destination_name', 'destination') || 'destination', ' · ',
-        when(pick(a, 'delivered_at', 'created_at')))))),
+    alerts.length === 0 ? null : h('ul', { class: 'plain' }, alerts.flatMap(
+      (a) => (list(a.deliveries).length ? list(a.deliveries) : [a]).map((d) =>
+        h('li', {}, badge(pick(d, 'state', 'status') || 'queued'), ' ',
+          pick(d, 'destination', 'destination_name') || 'destination',
+          ` · ${pick(pick(a, 'qualification') || {}, 'rule_name',
+            'rule_id') || a.kind || 'alert'} · `,
+          when(pick(d, 'delivered_at') || a.created_at)))))),
   { id: 'qualifications' });
+}
+
+// "link_clicked https://…", "feature_used charts", "release_read 42 s".
+function eventDetail(e) {
+  const p = pick(e, 'properties', 'props') || {};
+  const parts = [];
+  if (e.release_title) parts.push(e.release_title);
+  if (p.url) parts.push(p.url);
+  if (p.feature) parts.push(p.feature);
+  if (p.channel) parts.push(`via ${p.channel}`);
+  if (p.emoji) parts.push(p.emoji);
+  if (typeof p.ms === 'number') parts.push(duration(p.ms));
+  return parts.join(' · ');
+}
+
+function eventName(e) {
+  const type = pick(e, 'type');
+  if (type === 'track' || type === 'page') return pick(e, 'name') || type;
+  return pick(e, 'name', 'type', 'event');
 }
 
 function timelineCard(lead) {
   const rows = list(pick(lead, 'timeline', 'events'));
   return card('Timeline', rows.length === 0 ? empty('No activity yet')
-    : h('ol', { class: 'timeline' }, rows.slice(0, 100).map((e) => h('li', {},
-      h('time', { datetime: pick(e, 'at', 'occurred_at', 'time') },
-        when(pick(e, 'at', 'occurred_at', 'time'))),
-      h('span', { class: 'strong' }, pick(e, 'name', 'type', 'event')),
-      h('span', { class: 'muted' }, ' ', pick(e, 'detail', 'title',
-        'release_title') || '')))), { id: 'timeline', wide: true });
+    : h('ol', { class: 'timeline' }, rows.slice(0, 100).map((e) => {
+      const at = pick(e, 'occurred_at', 'at', 'time');
+      return h('li', {},
+        h('time', { datetime: at }, when(at)),
+        h('span', { class: 'strong' }, eventName(e)),
+        h('span', { class: 'muted' }, ' ', eventDetail(e)));
+    })), { id: 'timeline', wide: true });
 }
 
 async function alertsFor(id) {
   try {
-    const data = await get(`/alerts${query({ person: id })}`);
+    const data = await get(`/alerts${query({ limit: 500 })}`);
     const rows = Array.isArray(data) ? data : list(pick(data, 'alerts',
       'items'));
-    return rows.filter((a) => String(pick(a, 'person_id', 'subject_id') ??
-      pick(pick(a, 'subject') || {}, 'id')) === String(id));
+    return rows.filter((a) => {
+      const q = pick(a, 'qualification') || a;
+      return pick(q, 'subject_type') !== 'account' &&
+        String(pick(q, 'subject_id', 'person_id')) === String(id);
+    });
   } catch {
     return [];
   }
@@ -94,7 +127,7 @@ export async function leadView(main, ctx) {
       ? `${num(account.employees)} employees` : null,
     pick(account, 'industry'), pick(account, 'country')]
       .filter(Boolean).join(' · '),
-    actions: badge(pick(lead, 'state') || 'lead'),
+    actions: badge(leadState(lead)),
   }),
   h('div', { class: 'kpis', id: 'score' },
     kpi('Score', num(pick(lead, 'score'))),

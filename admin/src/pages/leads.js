@@ -14,6 +14,16 @@ export function leadId(l) {
   return pick(l, 'person_id', 'id', 'subject_id');
 }
 
+// Lead pages exist for people; accounts are listed with their numbers.
+function leadLink(l) {
+  const subject = pick(l, 'subject', 'subject_type') || 'person';
+  if (subject !== 'person') {
+    return h('span', { class: 'strong' }, leadName(l));
+  }
+  return h('a', { class: 'strong', href: `/admin/leads/${leadId(l)}` },
+    leadName(l));
+}
+
 export function leadName(l) {
   const p = pick(l, 'person') || {};
   return pick(l, 'name', 'email') || pick(p, 'name', 'email') ||
@@ -29,6 +39,12 @@ function stateOf(l) {
   if (s) return s;
   return list(pick(l, 'rules', 'qualified_rules')).length ? 'qualified'
     : 'near';
+}
+
+export function leadState(l) {
+  const s = pick(l, 'state');
+  if (Array.isArray(s)) return s.length ? 'qualified' : 'near';
+  return stateOf(l);
 }
 
 function rulesOf(l) {
@@ -85,11 +101,12 @@ export async function leadsView(main, ctx) {
   main.append(filters(q, rules));
   const body = h('div', {});
   main.append(body);
-  const sortKey = (q.get('sort') || 'score').replace(/^-/, '');
-  const dir = (q.get('sort') || '').startsWith('-') ? 'asc' : 'desc';
+  // The server sorts best first (descending) by one of these keys.
+  const sortKey = q.get('sort') || 'score';
+  const dir = 'desc';
   const onSort = (key) => {
     const next = new URLSearchParams(q);
-    next.set('sort', key === sortKey && dir === 'desc' ? `-${key}` : key);
+    next.set('sort', key);
     navigate(`/admin/leads?${next}`);
   };
   await loadInto(body, async () => {
@@ -102,18 +119,12 @@ export async function leadsView(main, ctx) {
         + 'rule of the scoring model.');
     }
     return table([
-      { label: 'Lead', render: (l) => h('div', {},
-        h('a', { class: 'strong', href: `/admin/leads/${leadId(l)}` },
-          leadName(l)),
-        h('div', { class: 'muted small' }, pick(l, 'email') ||
-          pick(pick(l, 'person') || {}, 'email') || pick(l, 'subject_type',
-          'subject') || '')) },
-      { label: 'Company', render: (l) => h('div', {},
-        pick(account(l), 'name') || pick(l, 'account_name') || '–',
-        h('div', { class: 'muted small' }, [
-          pick(account(l), 'employees') != null
-            ? `${num(pick(account(l), 'employees'))} employees` : null,
-          pick(account(l), 'industry')].filter(Boolean).join(' · '))) },
+      { label: 'Lead', render: (l) => h('div', {}, leadLink(l),
+        h('div', { class: 'muted small' }, [pick(l, 'email'),
+          pick(l, 'role'), pick(l, 'subject') === 'account' ? 'account'
+            : null].filter(Boolean).join(' · '))) },
+      { label: 'Company', render: (l) => pick(account(l), 'name') ||
+        pick(l, 'account_name') || '–' },
       { label: 'Score', numeric: true, sort: 'score',
         render: (l) => h('strong', {}, num(l.score)) },
       { label: 'Fit', numeric: true, sort: 'fit', render: (l) => num(l.fit) },
@@ -121,13 +132,10 @@ export async function leadsView(main, ctx) {
         render: (l) => num(l.engagement) },
       { label: 'State', render: (l) => h('div', {}, badge(stateOf(l)),
         rulesOf(l).map((r) => h('span', { class: 'tag' }, r))) },
-      { label: 'Top reason', render: (l) => {
-        const r = list(pick(l, 'reasons'))[0];
-        return r ? h('span', { class: 'small' }, pick(r, 'detail') ||
-          `${pick(r, 'event', 'trait')} +${num(r.points)}`) : '–';
-      } },
-      { label: 'Last active', sort: 'last_seen', render: (l) =>
-        ago(pick(l, 'last_seen_at', 'last_active_at', 'updated_at')) },
+      { label: 'Qualified', sort: 'qualified_at', render: (l) =>
+        ago(pick(l, 'qualified_at')) },
+      { label: 'Scored', render: (l) => ago(pick(l, 'updated_at',
+        'scored_at')) },
     ], rows, { caption: 'Leads', sort: { key: sortKey, dir, onSort },
       rowLabel: leadName });
   });
