@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   startHerald, newWorkspace, addUser, launch, watchConsole, shot, settled,
   signIn, adminApi, hasRoute,
-} from './lib.mjs';
+} from './admin-lib.mjs';
 
 let srv;
 let browser;

@@ -1,4 +1,4 @@
-// Shared helpers for Herald's browser tests: a real bin/herald on a free
+// Helpers for the admin app browser tests: a real bin/herald on a free
 // port, workspaces and users made with the CLI, headless Chromium with an
 // ordinary user agent, console watching and screenshots.
 import { spawn, execFileSync } from 'node:child_process';
