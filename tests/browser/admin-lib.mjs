@@ -2,6 +2,7 @@
 // port, workspaces and users made with the CLI, headless Chromium with an
 // ordinary user agent, console watching and screenshots.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,4 +173,64 @@ export async function signIn(page, srv, email, password, next) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((u) => !u.pathname.startsWith('/admin/login'));
   await settled(page);
+}
+
+const b64url = (s) => Buffer.from(s).toString('base64url');
+
+// An HS256 identity token as a customer's backend would sign it.
+export function signIdentity(secret, claims) {
+  const now = Math.floor(Date.now() / 1000);
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify({ iat: now, exp: now + 3600,
+    ...claims }));
+  const mac = createHmac('sha256', secret).update(`${head}.${body}`)
+    .digest('base64url');
+  return `${head}.${body}.${mac}`;
+}
+
+let eventSeq = 0;
+
+// Sends widget events as the signed user; each event gets a fresh id.
+export async function widgetEvents(srv, ws, token, events) {
+  const res = await fetch(`${srv.url}/api/v1/widget/${ws.public_key}/events`,
+    {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json',
+        'User-Agent': USER_AGENT, Origin: srv.url },
+      body: JSON.stringify({ token, events: events.map((e) => ({
+        id: `t${process.pid}-${Date.now()}-${eventSeq++}`,
+        ts: new Date().toISOString(), ...e })) }),
+    });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`widget events: ${res.status} ${text}`);
+  return JSON.parse(text);
+}
+
+// A Segment-style track call with the write key.
+export async function track(srv, ws, userId, event, properties) {
+  const res = await fetch(`${srv.url}/v1/track`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json',
+      Authorization: `Basic ${Buffer.from(`${ws.write_key}:`)
+        .toString('base64')}` },
+    body: JSON.stringify({ userId, event, properties,
+      messageId: `m${process.pid}-${Date.now()}-${eventSeq++}` }),
+  });
+  if (!res.ok) throw new Error(`track: ${res.status} ${await res.text()}`);
+}
+
+// Polls fn until it returns a truthy value or ms pass.
+export async function eventually(fn, ms, what) {
+  const end = Date.now() + ms;
+  let last;
+  while (Date.now() < end) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((ok) => setTimeout(ok, 250));
+  }
+  throw new Error(`timed out waiting for ${what}: ${last}`);
 }

@@ -14,7 +14,7 @@ function localInput(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
   const off = d.getTimezoneOffset() * 60000;
-  return new Date(d.getTime() - off).toISOString().slice(0, 16);
+  return new Date(d.getTime() - off).toISOString().slice(0, 19);
 }
 
 function previewer(target) {
@@ -61,7 +61,7 @@ function form(release) {
       value: list(release.features).join(', '), placeholder: 'charts' }),
     audience: h('textarea', { name: 'audience', rows: 3, class: 'mono' }),
     publishAt: h('input', { type: 'datetime-local', name: 'publish_at',
-      value: localInput(release.publish_at) }),
+      step: 1, value: localInput(release.publish_at) }),
   };
   f.body.value = release.body || release.body_md || '';
   f.audience.value = JSON.stringify(release.audience || {});
