@@ -45,8 +45,9 @@ function render(payload) {
       const texts = blockText(b);
       if (texts.length === 0) return null;
       const cls = b.type === 'header' ? 'slack-header' : 'slack-section';
-      return h('div', { class: cls }, texts.map((t) => h('p', {},
-        mrkdwn(t))));
+      return h('div', { class: cls }, texts.map((t) => (t.startsWith('>')
+        ? h('blockquote', {}, mrkdwn(t.replace(/^>\s?/gm, '')))
+        : h('p', {}, mrkdwn(t)))));
     }));
   }
   if (typeof pick(payload, 'text') === 'string') {

@@ -62,17 +62,20 @@ async function ruleOptions() {
   }
 }
 
+// People first: sales call people; accounts are a click away.
+const defaults = { subject: 'person' };
+
 function filters(q, rules) {
   const sel = (name, options, label) => field(label, h('select', { name },
     options.map(([v, t]) => h('option', { value: v,
-      selected: (q.get(name) || '') === v }, t))));
+      selected: (q.get(name) || defaults[name] || '') === v }, t))));
   const inputNum = (name, label, ph) => field(label, h('input', {
     type: 'number', name, min: 0, value: q.get(name) || '', placeholder: ph,
     inputmode: 'numeric' }));
   const form = h('form', { class: 'filters', role: 'search',
     'aria-label': 'Filter leads' },
-  sel('subject', [['', 'People and accounts'], ['person', 'People'],
-    ['account', 'Accounts']], 'Show'),
+  sel('subject', [['person', 'People'], ['account', 'Accounts'],
+    ['all', 'People and accounts']], 'Show'),
   sel('rule', [['', 'Any rule'], ...rules], 'Rule'),
   inputNum('min_fit', 'Minimum fit', '0'),
   inputNum('min_employees', 'Minimum employees', 'any'),
@@ -111,7 +114,8 @@ export async function leadsView(main, ctx) {
   };
   await loadInto(body, async () => {
     const params = Object.fromEntries(['sort', 'rule', 'min_fit',
-      'min_employees', 'subject'].map((k) => [k, q.get(k)]));
+      'min_employees', 'subject'].map((k) => [k, q.get(k) ?? defaults[k]]));
+    if (params.subject === 'all') delete params.subject;
     const rows = items(await get(`/leads${query(params)}`));
     if (rows.length === 0) {
       return empty('No leads yet',

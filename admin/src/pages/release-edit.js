@@ -1,7 +1,7 @@
 // Release editor: markdown with a live preview rendered by the server
 // (the same renderer as the public page), labels, features, audience,
 // schedule and publish.
-import { h, when, list } from '../dom.js';
+import { h, append, when, list } from '../dom.js';
 import { get, post, patch, del } from '../api.js';
 import { can } from '../session.js';
 import { navigate } from '../router.js';
@@ -148,7 +148,7 @@ export async function releaseEditView(main, ctx) {
     }
   }
 
-  main.append(
+  append(main, [
     pageHeader(release.id ? 'Edit release' : 'New release', {
       back: { href: '/admin/releases', label: 'Releases' },
       subtitle: release.id ? h('span', {}, badge(release.status || 'draft'),
@@ -192,7 +192,7 @@ export async function releaseEditView(main, ctx) {
       h('div', { class: 'preview-label' }, 'Preview'),
       h('div', { class: 'preview-frame' },
         h('h2', { class: 'preview-title' }, f.title.value || 'Untitled'),
-        preview))));
+        preview)))]);
   const title = main.querySelector('.preview-title');
   f.title.addEventListener('input', () => {
     title.textContent = f.title.value || 'Untitled';

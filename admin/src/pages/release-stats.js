@@ -6,6 +6,9 @@ import { can } from '../session.js';
 import { pageHeader, card, kpi, badge, empty, table } from '../ui.js';
 import { lineChart, barChart, groupedBars } from '../charts.js';
 
+// Fewer days than this draw as bars: a line needs a few points.
+const LINE_MIN_DAYS = 3;
+
 function byDay(stats) {
   const rows = list(pick(stats, 'views_by_day', 'daily'));
   return {
@@ -23,11 +26,15 @@ function viewsCard(stats) {
       + 'on the changelog.'), { id: 'views', wide: true });
   }
   const total = d.views.reduce((a, b) => a + b, 0);
-  return card('Views over time', lineChart(d.labels, [
+  const series = [
     { label: 'Views', data: d.views },
     { label: 'Unique viewers', data: d.unique },
-  ], `Views per day over ${d.labels.length} days, ${total} in all`),
-  { id: 'views', wide: true });
+  ];
+  const summary = `Views per day over ${d.labels.length} days, ${total} in `
+    + 'all';
+  return card('Views over time', d.labels.length < LINE_MIN_DAYS
+    ? groupedBars(d.labels, series, summary)
+    : lineChart(d.labels, series, summary), { id: 'views', wide: true });
 }
 
 // Read-time buckets if the API gives them, else the readers' summary.

@@ -1,6 +1,6 @@
 // Scoring model editor: the model as JSON, saved as a new version; the
 // server's error names a JSON path, which is shown at its place.
-import { h, pick, list } from '../dom.js';
+import { h, append, pick, list } from '../dom.js';
 import { get, put } from '../api.js';
 import { can } from '../session.js';
 import { pageHeader, card, notice, toast, table, badge } from '../ui.js';
@@ -83,7 +83,7 @@ export async function scoringView(main, ctx) {
     }
   }
 
-  main.append(pageHeader('Scoring model', {
+  append(main, [pageHeader('Scoring model', {
     subtitle: h('span', {}, 'Fit, engagement and the rules that alert '
       + 'sales. ', versionLabel),
   }),
@@ -102,5 +102,5 @@ export async function scoringView(main, ctx) {
             showError('');
           }
         } }, 'Format'))), { id: 'model-card', wide: true }),
-    card('Rules', summary, { id: 'rules' })));
+    card('Rules', summary, { id: 'rules' }))]);
 }
