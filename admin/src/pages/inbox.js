@@ -45,9 +45,10 @@ function render(payload) {
       const texts = blockText(b);
       if (texts.length === 0) return null;
       const cls = b.type === 'header' ? 'slack-header' : 'slack-section';
-      return h('div', { class: cls }, texts.map((t) => (t.startsWith('>')
-        ? h('blockquote', {}, mrkdwn(t.replace(/^>\s?/gm, '')))
-        : h('p', {}, mrkdwn(t)))));
+      return h('div', { class: cls }, texts.map((t) => t.split('\n')
+        .map((line) => (/^(>|&gt;)/.test(line)
+          ? h('blockquote', {}, mrkdwn(line.replace(/^(>|&gt;)\s?/, '')))
+          : h('p', {}, mrkdwn(line))))));
     }));
   }
   if (typeof pick(payload, 'text') === 'string') {
