@@ -58,8 +58,10 @@ call() {
 	printf '%s\n' "${out%$'\n'*}"
 }
 
-# Scoring: Alex (a CTO at a 200-person software company) who views,
-# reads long, shares and tries the feature qualifies; Jane does not.
+# Scoring: fit from company size, industry, country and role; engagement
+# from reading, clicking, sharing and trying features.  The demo user
+# Alex (a CTO at a 120-person software company) who opens a release on
+# /demo and clicks "Try it" crosses the engaged-icp rule and alerts sales.
 call PUT /scoring "$(cat scripts/demo/scoring.json)" >/dev/null || true
 
 inbox=$(call GET /inbox/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
