@@ -31,8 +31,8 @@ export function freePort() {
 
 // Starts `herald serve` with the inherited environment and waits for its
 // ready line.  Returns {url, port, log(), stop()}.
-export async function startHerald(extraEnv = {}) {
-  const port = await freePort();
+export async function startHerald(extraEnv = {}, { port: given } = {}) {
+  const port = given || await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const proc = spawn(bin, ['serve'], {

@@ -1,0 +1,76 @@
+// The demo of `make run`: after scripts/seed-demo.sh, reading a release on
+// /demo and clicking "Try it" makes the demo user Alex a qualified lead
+// and puts the Slack-style alert in the admin app's inbox within a minute.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import {
+  root, startHerald, freePort, launch, watchConsole, shot, settled, signIn,
+  eventually,
+} from './admin-lib.mjs';
+
+let srv;
+let browser;
+let seeded = true;
+
+before(async () => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    execFileSync(join(root, 'scripts/seed-demo.sh'), {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HERALD_HOME: root,
+        HERALD_LISTEN: `127.0.0.1:${port}`, HERALD_PUBLIC_URL: url },
+    });
+  } catch (err) {
+    seeded = String(err.stderr || err);
+  }
+  srv = await startHerald({}, { port });
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+test('trying a feature on /demo makes Alex a lead with an alert in the inbox',
+  async (t) => {
+    const demo = await fetch(`${srv.url}/demo`);
+    if (demo.status === 404) {
+      t.skip('the /demo page is not on this server yet');
+      return;
+    }
+    assert.equal(seeded, true, `seed-demo.sh failed: ${seeded}`);
+    const host = await browser.context.newPage();
+    await host.goto(`${srv.url}/demo`);
+    await host.click('herald-widget button.b');
+    const card = host.locator('herald-widget article', {
+      has: host.locator('button.y') }).first();
+    await card.waitFor();
+    await host.waitForTimeout(3000); // reading
+    await card.locator('button.y').first().click();
+    await shot(host, 'admin-demo-host-page');
+
+    const page = await browser.context.newPage();
+    const errors = watchConsole(page);
+    await signIn(page, srv, 'sales@demo.test', 'demo-sales-password');
+    await eventually(async () => {
+      await page.goto(`${srv.url}/admin/leads`);
+      await settled(page);
+      const first = await page.locator('tbody tr').first().textContent();
+      return /Alex Morgan/.test(first) && /qualified/i.test(first);
+    }, 60000, 'Alex to qualify in the leads');
+    await shot(page, 'admin-demo-leads');
+    await eventually(async () => {
+      await page.goto(`${srv.url}/admin/inbox`);
+      await settled(page);
+      return (await page.locator('.slack', { hasText: 'Alex Morgan' })
+        .count()) > 0;
+    }, 60000, 'the alert in the inbox');
+    await shot(page, 'admin-demo-inbox');
+    assert.deepEqual(errors, []);
+    await host.close();
+    await page.close();
+  });
