@@ -14,7 +14,7 @@ ifeq ($(CI),true)
 CFLAGS   += -Werror
 endif
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-            -lcmark-gfm-extensions -lpthread -lm
+            -lcmark-gfm-extensions -lz -lpthread -lm
 BUILD    ?= build/normal
 BIN      ?= bin
 
