@@ -177,8 +177,10 @@ step_read(struct batch *b, struct ev *ev, enum step *step)
 	    !util_parse_i64(PQgetvalue(r, 0, 0), &granted))
 		granted = 0;
 	PQclear(r);
-	*step = granted > 0 ? STEP_STORE : STEP_REFUSE;
-	if (granted > 0 && granted < ev->ms) {
+	/* A remainder under a second is refused rather than stored as
+	 * crumbs of a report that time did not allow. */
+	*step = granted >= ev->ms || granted >= 1000 ? STEP_STORE : STEP_REFUSE;
+	if (*step == STEP_STORE && granted < ev->ms) {
 		cJSON_ReplaceItemInObject(ev->props, "ms",
 		                          cJSON_CreateNumber((double)granted));
 		cJSON_AddNumberToObject(ev->props, "reported_ms",
