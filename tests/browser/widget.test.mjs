@@ -3,8 +3,10 @@
 // mark all read across devices, hostile host CSS, delivery on close.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import {
-  hostPage, hostServer, launchBrowser, release, screenshot, sign, sql,
+  hostPage, hostServer, launchBrowser, release, root, screenshot, sign, sql,
   sqlValue, startServer, until, workspace
 } from './lib.mjs';
 
@@ -241,3 +243,18 @@ test('closing the page right after reading still delivers the last ' +
   assert.ok(ms >= 2500 && ms <= 4000, `read ${ms} ms`);
   await ctx.close();
 });
+
+test('the demo page shows the signed demo user the seeded releases',
+  async () => {
+    execFileSync(join(root, 'scripts/seed-demo.sh'), { cwd: root,
+      env: { ...process.env, HERALD_PUBLIC_URL: srv.url } });
+    const ctx = await browser.newContext();
+    const p = await openApp(ctx, srv.url + '/demo');
+    await until(async () => (await badge(p)) >= 3, 5000, 'demo badge');
+    await p.click(`${W} button.b`);
+    await screenshot(p, 'demo-page');
+    assert.ok(Number(sqlValue(`SELECT count(*) FROM persons p JOIN
+      workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo'
+      AND p.external_id = 'alex' AND p.account_id IS NOT NULL`)) === 1);
+    await ctx.close();
+  });
