@@ -94,8 +94,7 @@ assets_start(void)
 	util_hash_token(asset.js, hex);
 	snprintf(asset.hash, sizeof(asset.hash), "%.16s", hex);
 	snprintf(asset.etag, sizeof(asset.etag), "\"%s\"", asset.hash);
-	snprintf(asset.etag_gz, sizeof(asset.etag_gz), "\"%s-gz\"",
-	         asset.hash);
+	snprintf(asset.etag_gz, sizeof(asset.etag_gz), "\"%s-gz\"", asset.hash);
 	snprintf(asset.path, sizeof(asset.path), "/widget.%s.js", asset.hash);
 	if (!compress_js())
 		return false;
@@ -157,8 +156,9 @@ widget_asset(struct http_req *req)
 
 	snprintf(versioned, sizeof(versioned), "%s.js", asset.hash);
 	if (asset.js == NULL) {
-		http_error(req, 404, "widget.js is not built: run make (it "
-		                     "builds widget/dist/widget.js)");
+		http_error(req, 404,
+		           "widget.js is not built: run make (it "
+		           "builds widget/dist/widget.js)");
 		return;
 	}
 	if (strcmp(name, "js") != 0 && strcmp(name, versioned) != 0) {

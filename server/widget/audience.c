@@ -62,8 +62,8 @@ release_audience_match(const cJSON *audience, const cJSON *person_traits,
 		return false;
 	cJSON_ArrayForEach(k, audience)
 	{
-		if (!key_matches(k, trait(k->string, person_traits,
-		                          account_traits)))
+		if (!key_matches(
+		        k, trait(k->string, person_traits, account_traits)))
 			return false;
 	}
 	return true;

@@ -97,16 +97,18 @@ widget_demo(struct http_req *req)
 	struct buf out;
 
 	buf_init(&out, 64 * 1024);
-	if (db_exec(&r, "SELECT public_key, identity_secret FROM workspaces"
-	                " WHERE slug = 'demo'",
+	if (db_exec(&r,
+	            "SELECT public_key, identity_secret FROM workspaces"
+	            " WHERE slug = 'demo'",
 	            0, NULL, err, sizeof(err)) != DB_OK) {
 		log_warn("req=%s demo lookup failed: %s", req->id, err);
 		widget_unavailable(req);
 		goto out;
 	}
 	if (PQntuples(r) != 1) {
-		http_error(req, 404, "no demo workspace: run "
-		                     "scripts/seed-demo.sh (make run does)");
+		http_error(req, 404,
+		           "no demo workspace: run "
+		           "scripts/seed-demo.sh (make run does)");
 		goto out;
 	}
 	claims = demo_claims();

@@ -58,8 +58,7 @@ reject(cJSON *list, int index, const char *error)
 }
 
 static enum db_status
-q(struct batch *b, PGresult **out, const char *sql, int n,
-  const char *const *v)
+q(struct batch *b, PGresult **out, const char *sql, int n, const char *const *v)
 {
 	return db_query(b->c, out, sql, n, v);
 }
@@ -100,7 +99,8 @@ release_lookup(struct batch *b, const char *id, struct rel **out)
 	rel = &b->rels[b->nrels++];
 	snprintf(rel->id, sizeof(rel->id), "%s", id);
 	rel->published = PQntuples(r) == 1;
-	rel->features = rel->published ? cJSON_Parse(PQgetvalue(r, 0, 0)) : NULL;
+	rel->features =
+	    rel->published ? cJSON_Parse(PQgetvalue(r, 0, 0)) : NULL;
 	PQclear(r);
 	*out = rel;
 	return DB_OK;
@@ -146,7 +146,8 @@ static enum db_status
 step_read(struct batch *b, struct ev *ev, enum step *step)
 {
 	char want[24], cap[24];
-	const char *v[5] = {b->wsid, b->who.identity, ev->release_id, want, cap};
+	const char *v[5] = {b->wsid, b->who.identity, ev->release_id, want,
+	                    cap};
 	PGresult *r = NULL;
 	int64_t granted = 0;
 	enum db_status st;
@@ -158,23 +159,23 @@ step_read(struct batch *b, struct ev *ev, enum step *step)
 	       " VALUES ($1, $2, $3::uuid) ON CONFLICT DO NOTHING",
 	       3, v);
 	if (st == DB_OK)
-		st = q(b, &r,
-		       "WITH cur AS (SELECT least($5::bigint, budget_ms +"
-		       "  greatest(0, (extract(epoch FROM clock_timestamp()"
-		       "  - budget_at) * 1000)::bigint)) AS avail"
-		       "  FROM release_reads WHERE workspace_id = $1"
-		       "  AND identity = $2 AND release_id = $3::uuid"
-		       "  FOR UPDATE)"
-		       " UPDATE release_reads SET budget_at = clock_timestamp(),"
-		       "  budget_ms = cur.avail - least(cur.avail, $4::bigint)"
-		       " FROM cur WHERE workspace_id = $1 AND identity = $2"
-		       "  AND release_id = $3::uuid"
-		       " RETURNING least(cur.avail, $4::bigint)",
-		       5, v);
+		st =
+		    q(b, &r,
+		      "WITH cur AS (SELECT least($5::bigint, budget_ms +"
+		      "  greatest(0, (extract(epoch FROM clock_timestamp()"
+		      "  - budget_at) * 1000)::bigint)) AS avail"
+		      "  FROM release_reads WHERE workspace_id = $1"
+		      "  AND identity = $2 AND release_id = $3::uuid"
+		      "  FOR UPDATE)"
+		      " UPDATE release_reads SET budget_at = clock_timestamp(),"
+		      "  budget_ms = cur.avail - least(cur.avail, $4::bigint)"
+		      " FROM cur WHERE workspace_id = $1 AND identity = $2"
+		      "  AND release_id = $3::uuid"
+		      " RETURNING least(cur.avail, $4::bigint)",
+		      5, v);
 	if (st != DB_OK)
 		return st;
-	if (PQntuples(r) != 1 ||
-	    !util_parse_i64(PQgetvalue(r, 0, 0), &granted))
+	if (PQntuples(r) != 1 || !util_parse_i64(PQgetvalue(r, 0, 0), &granted))
 		granted = 0;
 	PQclear(r);
 	/* A remainder under a second is refused rather than stored as
@@ -197,11 +198,12 @@ step_reaction(struct batch *b, const struct ev *ev)
 	                    ev->emoji};
 
 	if (ev->on)
-		return q(b, NULL,
-		         "INSERT INTO release_reactions (workspace_id,"
-		         " release_id, identity, emoji)"
-		         " VALUES ($1, $2::uuid, $3, $4) ON CONFLICT DO NOTHING",
-		         4, v);
+		return q(
+		    b, NULL,
+		    "INSERT INTO release_reactions (workspace_id,"
+		    " release_id, identity, emoji)"
+		    " VALUES ($1, $2::uuid, $3, $4) ON CONFLICT DO NOTHING",
+		    4, v);
 	return q(b, NULL,
 	         "DELETE FROM release_reactions WHERE workspace_id = $1"
 	         " AND release_id = $2::uuid AND identity = $3 AND emoji = $4",
@@ -248,8 +250,8 @@ step_effect(struct batch *b, struct ev *ev, enum step *step)
 
 /* True (rows > 0) when the client id was not seen before. */
 static enum db_status
-claim_key(struct batch *b, const struct ev *ev, char *message_id,
-          size_t len, bool *fresh)
+claim_key(struct batch *b, const struct ev *ev, char *message_id, size_t len,
+          bool *fresh)
 {
 	const char *v[2] = {b->wsid, message_id};
 	long rows = 1;
@@ -545,13 +547,16 @@ envelope_ok(struct http_req *req, const cJSON *root, const cJSON *events)
 	}
 	if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0 ||
 	    cJSON_GetArraySize(events) > EVENTS_MAX) {
-		http_error(req, 400, "events: must be an array of 1 to %d "
-		                     "events", EVENTS_MAX);
+		http_error(req, 400,
+		           "events: must be an array of 1 to %d "
+		           "events",
+		           EVENTS_MAX);
 		return false;
 	}
 	if (anon != NULL && !widget_anon_valid(anon)) {
-		http_error(req, 400, "anonymous_id: must be a_ followed by "
-		                     "6 to 64 letters, digits, - or _");
+		http_error(req, 400,
+		           "anonymous_id: must be a_ followed by "
+		           "6 to 64 letters, digits, - or _");
 		return false;
 	}
 	return true;
@@ -591,8 +596,8 @@ handle(struct batch *b, cJSON *root)
 		http_error(b->req, code, "%s", msg);
 		return;
 	}
-	parse_events(b, events, cJSON_GetObjectItemCaseSensitive(root,
-	                                                          "sent_at"));
+	parse_events(b, events,
+	             cJSON_GetObjectItemCaseSensitive(root, "sent_at"));
 	st = b->nevs > 0 ? store_batch(b, err, sizeof(err)) : DB_OK;
 	if (st == DB_OK) {
 		reply_stored(b);
@@ -644,8 +649,9 @@ widget_events_post(struct http_req *req)
 	else if (!cors_allow(req, &b->ws))
 		http_error(req, 403, "origin: not allowed for this widget");
 	else if (!content_type_ok(req))
-		http_error(req, 415, "Content-Type: send application/json "
-		                     "or text/plain");
+		http_error(req, 415,
+		           "Content-Type: send application/json "
+		           "or text/plain");
 	else if ((root = http_json_body(req)) != NULL) {
 		b->context = context_json(req);
 		handle(b, root);

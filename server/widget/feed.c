@@ -63,8 +63,7 @@ release_json(PGresult *r, int i, const struct widget_ws *ws)
 	if (PQgetisnull(r, i, 7))
 		cJSON_AddNullToObject(o, "published_at");
 	else
-		cJSON_AddStringToObject(o, "published_at",
-		                        PQgetvalue(r, i, 7));
+		cJSON_AddStringToObject(o, "published_at", PQgetvalue(r, i, 7));
 	cJSON_AddStringToObject(o, "url", url);
 	cJSON_AddBoolToObject(o, "read", PQgetvalue(r, i, 8)[0] == 't');
 	add_parsed(o, "reactions", PQgetvalue(r, i, 9), true);
@@ -138,9 +137,9 @@ releases_get(struct http_req *req)
 		goto out;
 	}
 	http_add_header(req, "Cache-Control", "private, no-store");
-	st = widget_identify(&ws, widget_bearer(req), http_query(req, "user_id"),
-	                     http_query(req, "anonymous_id"), &who, msg,
-	                     sizeof(msg));
+	st = widget_identify(
+	    &ws, widget_bearer(req), http_query(req, "user_id"),
+	    http_query(req, "anonymous_id"), &who, msg, sizeof(msg));
 	if (st == 200)
 		st = feed_build(&ws, &who, &root);
 	if (st == 200)

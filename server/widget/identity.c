@@ -78,8 +78,8 @@ account_claim(const cJSON *claims, struct claims_text *t)
 	if (cJSON_IsString(id) && id->valuestring[0] != '\0' &&
 	    strlen(id->valuestring) < sizeof(t->id_buf))
 		snprintf(t->id_buf, sizeof(t->id_buf), "%s", id->valuestring);
-	else if (cJSON_IsNumber(id) && id->valuedouble == (double)(long long)
-	                                                   id->valuedouble)
+	else if (cJSON_IsNumber(id) &&
+	         id->valuedouble == (double)(long long)id->valuedouble)
 		snprintf(t->id_buf, sizeof(t->id_buf), "%lld",
 		         (long long)id->valuedouble);
 	else
@@ -123,11 +123,12 @@ store_person(const struct widget_ws *ws, const char *sub,
 	enum db_status st;
 
 	snprintf(wsid, sizeof(wsid), "%lld", (long long)ws->id);
-	const char *params[9] = {wsid,         sub,        t->email,
-	                         t->name,      t->traits,  t->acct_id,
-	                         t->acct_name, t->acct_traits, anon};
-	st = db_exec(&r, "SELECT * FROM herald_widget_identify($1, $2, $3,"
-	                 " $4, $5::jsonb, $6, $7, $8::jsonb, $9)",
+	const char *params[9] = {
+	    wsid,       sub,          t->email,       t->name, t->traits,
+	    t->acct_id, t->acct_name, t->acct_traits, anon};
+	st = db_exec(&r,
+	             "SELECT * FROM herald_widget_identify($1, $2, $3,"
+	             " $4, $5::jsonb, $6, $7, $8::jsonb, $9)",
 	             9, params, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("component=widget ws=%lld identify failed: %s",
@@ -149,8 +150,8 @@ store_person(const struct widget_ws *ws, const char *sub,
 }
 
 static int
-verify(const struct widget_ws *ws, const char *token, cJSON **claims,
-       char *msg, size_t msglen)
+verify(const struct widget_ws *ws, const char *token, cJSON **claims, char *msg,
+       size_t msglen)
 {
 	const char *secrets[2] = {ws->secret, ws->secret_prev};
 	enum jwt_status st =
@@ -163,8 +164,8 @@ verify(const struct widget_ws *ws, const char *token, cJSON **claims,
 }
 
 static int
-unsigned_claims(const struct widget_ws *ws, const char *user_id,
-                cJSON **claims, char *msg, size_t msglen)
+unsigned_claims(const struct widget_ws *ws, const char *user_id, cJSON **claims,
+                char *msg, size_t msglen)
 {
 	if (ws->require_signed) {
 		snprintf(msg, msglen,
@@ -183,8 +184,8 @@ unsigned_claims(const struct widget_ws *ws, const char *user_id,
 
 int
 widget_identify(const struct widget_ws *ws, const char *token,
-                const char *user_id, const char *anon,
-                struct widget_who *who, char *msg, size_t msglen)
+                const char *user_id, const char *anon, struct widget_who *who,
+                char *msg, size_t msglen)
 {
 	struct claims_text t = {0};
 	cJSON *claims = NULL;
@@ -213,8 +214,9 @@ widget_identify(const struct widget_ws *ws, const char *token,
 	    ws, cJSON_GetObjectItemCaseSensitive(claims, "sub")->valuestring,
 	    &t, who->anon, who);
 	if (result == 400)
-		snprintf(msg, msglen, "token: claims hold text the database "
-		                      "refuses");
+		snprintf(msg, msglen,
+		         "token: claims hold text the database "
+		         "refuses");
 out:
 	claims_text_cleanup(&t);
 	cJSON_Delete(claims);

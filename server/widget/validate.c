@@ -185,8 +185,8 @@ parse_url(const cJSON *item, struct ev *ev, char *err, size_t errlen)
 static bool
 parse_channel(const cJSON *item, struct ev *ev, char *err, size_t errlen)
 {
-	static const char *const channels[] = {"copy", "linkedin", "x",
-	                                       "email", NULL};
+	static const char *const channels[] = {"copy", "linkedin", "x", "email",
+	                                       NULL};
 	const char *ch = field_string(item, "channel");
 
 	for (int i = 0; ch && channels[i]; i++) {
@@ -211,8 +211,7 @@ parse_reaction(const cJSON *item, struct ev *ev, char *err, size_t errlen)
 		return set_err(err, errlen, "emoji: must be one emoji");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)e[i] < 0x80)
-			return set_err(err, errlen,
-			               "emoji: must be one emoji");
+			return set_err(err, errlen, "emoji: must be one emoji");
 	if (!cJSON_IsBool(on))
 		return set_err(err, errlen, "on: must be true or false");
 	memcpy(ev->emoji, e, n + 1);
@@ -227,7 +226,7 @@ parse_feature(const cJSON *item, struct ev *ev, char *err, size_t errlen)
 {
 	const char *f = field_string(item, "feature");
 
-	if (f == NULL || !id_ok(f, 100) )
+	if (f == NULL || !id_ok(f, 100))
 		return set_err(err, errlen,
 		               "feature: must be a feature key (letters, "
 		               "digits, - and _)");

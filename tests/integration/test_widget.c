@@ -91,8 +91,7 @@ fixture_free(struct fixture *f)
 
 /* A token for sub signed with secret; extra claims JSON may be NULL. */
 static char *
-token_for(const char *secret, const char *sub, long exp_in,
-          const char *extra)
+token_for(const char *secret, const char *sub, long exp_in, const char *extra)
 {
 	cJSON *c = extra ? cJSON_Parse(extra) : cJSON_CreateObject();
 	char *t;
@@ -184,13 +183,12 @@ Test(widget, audience_is_decided_from_verified_traits)
 	char rel[40], *pro, *trial;
 
 	fixture_new(&f);
-	release_add(f.id, "pro-only", "published", "{\"plan\":[\"pro\"]}",
-	            rel);
+	release_add(f.id, "pro-only", "published", "{\"plan\":[\"pro\"]}", rel);
 	pro = token_for(f.secret, "p1", 600,
 	                "{\"account\":{\"id\":\"acme\",\"traits\":"
 	                "{\"plan\":\"pro\"}}}");
-	trial = token_for(f.secret, "p2", 600,
-	                  "{\"traits\":{\"plan\":\"trial\"}}");
+	trial =
+	    token_for(f.secret, "p2", 600, "{\"traits\":{\"plan\":\"trial\"}}");
 	feed(&r, &f, NULL, NULL);
 	cr_assert_eq(json_long(r.json, "unread"), 3);
 	resp_free(&r);
@@ -332,8 +330,9 @@ Test(widget, forged_expired_and_unsigned_tokens_get_401_and_store_nothing)
 	wrong = token_for("not-the-secret", "mallory", 600, NULL);
 	expired = token_for(f.secret, "mallory", -120, NULL);
 	/* {"alg":"none","typ":"JWT"} . {"sub":"mallory"} . "" */
-	snprintf(none, sizeof(none),
-	         "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJtYWxsb3J5In0.");
+	snprintf(
+	    none, sizeof(none),
+	    "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJtYWxsb3J5In0.");
 	assert_refused(&f, wrong, "wrong");
 	assert_refused(&f, expired, "expired");
 	assert_refused(&f, none, "none");
@@ -417,27 +416,27 @@ Test(widget, each_event_type_is_stored_once_with_its_details)
 
 	fixture_new(&f);
 	tok = token_for(f.secret, "sam", 600, NULL);
-	snprintf(body, sizeof(body),
-	         "{\"token\":\"%s\",\"anonymous_id\":\"a_sam00001\","
-	         "\"sent_at\":\"2026-01-01T00:00:10Z\",\"events\":["
-	         "{\"id\":\"e1\",\"type\":\"widget_opened\"},"
-	         "{\"id\":\"e2\",\"type\":\"link_clicked\",\"release_id\":\"%s\","
-	         "\"url\":\"https://docs.example.com/charts\"},"
-	         "{\"id\":\"e3\",\"type\":\"release_shared\",\"release_id\":"
-	         "\"%s\",\"channel\":\"linkedin\"},"
-	         "{\"id\":\"e4\",\"type\":\"reaction\",\"release_id\":\"%s\","
-	         "\"emoji\":\"🎉\",\"on\":true},"
-	         "{\"id\":\"e5\",\"type\":\"feature_cta\",\"release_id\":\"%s\","
-	         "\"feature\":\"charts\",\"ts\":\"2026-01-01T00:00:05Z\"},"
-	         "{\"id\":\"e6\",\"type\":\"feature_cta\",\"release_id\":\"%s\","
-	         "\"feature\":\"unknown\"}]}",
-	         tok, f.rel[0], f.rel[0], f.rel[0], f.rel[0], f.rel[0]);
+	snprintf(
+	    body, sizeof(body),
+	    "{\"token\":\"%s\",\"anonymous_id\":\"a_sam00001\","
+	    "\"sent_at\":\"2026-01-01T00:00:10Z\",\"events\":["
+	    "{\"id\":\"e1\",\"type\":\"widget_opened\"},"
+	    "{\"id\":\"e2\",\"type\":\"link_clicked\",\"release_id\":\"%s\","
+	    "\"url\":\"https://docs.example.com/charts\"},"
+	    "{\"id\":\"e3\",\"type\":\"release_shared\",\"release_id\":"
+	    "\"%s\",\"channel\":\"linkedin\"},"
+	    "{\"id\":\"e4\",\"type\":\"reaction\",\"release_id\":\"%s\","
+	    "\"emoji\":\"🎉\",\"on\":true},"
+	    "{\"id\":\"e5\",\"type\":\"feature_cta\",\"release_id\":\"%s\","
+	    "\"feature\":\"charts\",\"ts\":\"2026-01-01T00:00:05Z\"},"
+	    "{\"id\":\"e6\",\"type\":\"feature_cta\",\"release_id\":\"%s\","
+	    "\"feature\":\"unknown\"}]}",
+	    tok, f.rel[0], f.rel[0], f.rel[0], f.rel[0], f.rel[0]);
 	post(&r, &f, body, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_eq(json_long(r.json, "accepted"), 5, "%s", r.body);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
-	                                                    "rejected")),
-	             1);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "rejected")), 1);
 	resp_free(&r);
 	post(&r, &f, body, NULL); /* a retry stores nothing more */
 	cr_assert_eq(json_long(r.json, "duplicates"), 5, "%s", r.body);
@@ -481,28 +480,27 @@ Test(widget, absurd_durations_are_refused_and_reading_stays_within_time)
 	const char *p[1];
 
 	fixture_new(&f);
-	snprintf(body, sizeof(body),
-	         "{\"anonymous_id\":\"a_reader01\",\"events\":["
-	         "{\"type\":\"release_read\",\"release_id\":\"%s\","
-	         "\"ms\":1767225600000},"
-	         "{\"type\":\"release_read\",\"release_id\":\"%s\",\"ms\":-5000},"
-	         "{\"type\":\"release_read\",\"release_id\":\"%s\","
-	         "\"ms\":\"1e309\"},"
-	         "{\"type\":\"release_read\",\"release_id\":\"%s\","
-	         "\"ms\":\"NaN\"},"
-	         "{\"type\":\"release_read\",\"release_id\":\"%s\",\"ms\":1e309},"
-	         "{\"type\":\"release_read\",\"release_id\":\"%s\",\"ms\":4000}"
-	         "]}",
-	         f.rel[0], f.rel[0], f.rel[0], f.rel[0], f.rel[0], f.rel[0]);
+	snprintf(
+	    body, sizeof(body),
+	    "{\"anonymous_id\":\"a_reader01\",\"events\":["
+	    "{\"type\":\"release_read\",\"release_id\":\"%s\","
+	    "\"ms\":1767225600000},"
+	    "{\"type\":\"release_read\",\"release_id\":\"%s\",\"ms\":-5000},"
+	    "{\"type\":\"release_read\",\"release_id\":\"%s\","
+	    "\"ms\":\"1e309\"},"
+	    "{\"type\":\"release_read\",\"release_id\":\"%s\","
+	    "\"ms\":\"NaN\"},"
+	    "{\"type\":\"release_read\",\"release_id\":\"%s\",\"ms\":1e309},"
+	    "{\"type\":\"release_read\",\"release_id\":\"%s\",\"ms\":4000}"
+	    "]}",
+	    f.rel[0], f.rel[0], f.rel[0], f.rel[0], f.rel[0], f.rel[0]);
 	post(&r, &f, body, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_eq(json_long(r.json, "accepted"), 1, "%s", r.body);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
-	                                                    "rejected")),
-	             5);
-	cr_assert(strncmp(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(
-	                                              r.json, "rejected"),
-	                                          0),
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "rejected")), 5);
+	cr_assert(strncmp(jstr(cJSON_GetArrayItem(
+	                           cJSON_GetObjectItem(r.json, "rejected"), 0),
 	                       "error"),
 	                  "ms:", 3) == 0);
 	resp_free(&r);
@@ -673,13 +671,15 @@ Test(widget, a_chunk_sent_twice_is_stored_once_and_a_huge_body_gets_413)
 	memset(pad, 'x', 3000);
 	pad[3000] = '\0';
 	buf_init(&b, 1 << 20);
-	cr_assert(buf_puts(&b, "{\"anonymous_id\":\"a_offline1\",\"events\":["));
+	cr_assert(
+	    buf_puts(&b, "{\"anonymous_id\":\"a_offline1\",\"events\":["));
 	for (int i = 0; i < 20; i++)
-		cr_assert(buf_printf(&b,
-		                     "%s{\"id\":\"c%d\",\"type\":\"link_clicked\","
-		                     "\"release_id\":\"%s\",\"url\":"
-		                     "\"https://example.com/?q=%s\"}",
-		                     i ? "," : "", i, f.rel[0], pad));
+		cr_assert(
+		    buf_printf(&b,
+		               "%s{\"id\":\"c%d\",\"type\":\"link_clicked\","
+		               "\"release_id\":\"%s\",\"url\":"
+		               "\"https://example.com/?q=%s\"}",
+		               i ? "," : "", i, f.rel[0], pad));
 	cr_assert(buf_puts(&b, "]}"));
 	post(&r, &f, b.data, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
@@ -699,7 +699,8 @@ Test(widget, a_chunk_sent_twice_is_stored_once_and_a_huge_body_gets_413)
 	buf_cleanup(&b);
 
 	buf_init(&b, 1 << 20);
-	cr_assert(buf_puts(&b, "{\"anonymous_id\":\"a_offline1\",\"events\":["));
+	cr_assert(
+	    buf_puts(&b, "{\"anonymous_id\":\"a_offline1\",\"events\":["));
 	for (int i = 0; i < 100; i++)
 		cr_assert(buf_printf(&b,
 		                     "%s{\"id\":\"big%d\",\"type\":"
@@ -776,7 +777,7 @@ toggle_five(const struct fixture *f, const char *tok, bool on)
 		snprintf(bodies[i], sizeof(bodies[i]),
 		         "{\"token\":\"%s\",\"anonymous_id\":\"a_react001\","
 		         "\"events\":[{\"id\":\"%s%d\",\"type\":\"reaction\","
-		         "\"release_id\":\"%s\",\"emoji\":\"👍\",\"on\":%s}]}",
+		         "\"release_id\":\"%s\",\"emoji\":\"\xf0\x9f\x91\x8d\",\"on\":%s}]}",
 		         tok, on ? "on" : "off", i, f->rel[0],
 		         on ? "true" : "false");
 		t[i] = (struct toggle){f, bodies[i], 0};
@@ -807,8 +808,8 @@ Test(widget, five_parallel_adds_make_one_reaction_and_removals_none)
 	             1);
 	feed(&r, &f, NULL, tok);
 	rel = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 2);
-	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), "👍"),
-	             1, "%s", r.body);
+	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), "\xf0\x9f\x91\x8d"), 1,
+	             "%s", r.body);
 	resp_free(&r);
 	toggle_five(&f, tok, false);
 	cr_assert_eq(sql_long("SELECT count(*) FROM release_reactions WHERE"
@@ -823,8 +824,8 @@ Test(widget, bad_envelopes_get_4xx_naming_the_field)
 {
 	struct fixture f;
 	struct resp r;
-	const char *form[] = {
-	    "Content-Type: application/x-www-form-urlencoded", NULL};
+	const char *form[] = {"Content-Type: application/x-www-form-urlencoded",
+	                      NULL};
 	char url[256];
 
 	fixture_new(&f);
@@ -854,10 +855,9 @@ Test(widget, unavailable_database_gets_503_with_retry_after)
 	struct srv down_srv;
 	struct resp r;
 	char url[256], *ra;
-	const char *env[] = {
-	    "HERALD_DATABASE_URL=postgresql://127.0.0.1:1/none"
-	    "?connect_timeout=1",
-	    NULL};
+	const char *env[] = {"HERALD_DATABASE_URL=postgresql://127.0.0.1:1/none"
+	                     "?connect_timeout=1",
+	                     NULL};
 	const char *body = "{\"anonymous_id\":\"a_nodb0001\",\"events\":"
 	                   "[{\"type\":\"widget_opened\"}]}";
 	const char *h[] = {"Content-Type: application/json", NULL};

@@ -50,8 +50,7 @@ Test(jwt, signed_token_verifies_and_gives_its_claims)
 	cJSON *claims = NULL;
 
 	cr_assert_eq(jwt_verify(t, secrets, 2, 1000000, &claims), JWT_OK);
-	cr_assert_str_eq(
-	    cJSON_GetObjectItem(claims, "sub")->valuestring, "u1");
+	cr_assert_str_eq(cJSON_GetObjectItem(claims, "sub")->valuestring, "u1");
 	cJSON_Delete(claims);
 	free(t);
 }
@@ -153,8 +152,7 @@ Test(widget_audience, traits_of_person_then_account_must_match_every_key)
 	                "{\"plan\":\"pro\"}"));
 	cr_assert_not(match("{\"plan\":[\"pro\"],\"role\":[\"admin\"]}",
 	                    "{\"plan\":\"pro\",\"role\":\"user\"}", "{}"));
-	cr_assert(match("{\"employees\":[120]}", "{}",
-	                "{\"employees\":120}"));
+	cr_assert(match("{\"employees\":[120]}", "{}", "{\"employees\":120}"));
 }
 
 static bool
@@ -170,8 +168,8 @@ parse(const char *json, struct ev *ev, char *err)
 Test(widget_events, absurd_durations_are_refused_naming_ms)
 {
 	static const char *const bad[] = {
-	    "1767225600000", "-5000", "\"1e309\"", "\"NaN\"", "1e309",
-	    "0", "2.5", "60001", "null", "true",
+	    "1767225600000", "-5000", "\"1e309\"", "\"NaN\"", "1e309", "0",
+	    "2.5",           "60001", "null",      "true",
 	};
 	const char *rel = "0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d";
 	char json[256], err[256];
