@@ -748,6 +748,8 @@ Test(widget, a_view_from_headless_chrome_is_answered_but_not_counted)
 }
 
 /* C-10 */
+#define THUMBS "\xf0\x9f\x91\x8d" /* U+1F44D */
+
 struct toggle {
 	const struct fixture *f;
 	const char *body;
@@ -777,7 +779,8 @@ toggle_five(const struct fixture *f, const char *tok, bool on)
 		snprintf(bodies[i], sizeof(bodies[i]),
 		         "{\"token\":\"%s\",\"anonymous_id\":\"a_react001\","
 		         "\"events\":[{\"id\":\"%s%d\",\"type\":\"reaction\","
-		         "\"release_id\":\"%s\",\"emoji\":\"\xf0\x9f\x91\x8d\",\"on\":%s}]}",
+		         "\"release_id\":\"%s\",\"emoji\":\"" THUMBS
+		         "\",\"on\":%s}]}",
 		         tok, on ? "on" : "off", i, f->rel[0],
 		         on ? "true" : "false");
 		t[i] = (struct toggle){f, bodies[i], 0};
@@ -808,7 +811,7 @@ Test(widget, five_parallel_adds_make_one_reaction_and_removals_none)
 	             1);
 	feed(&r, &f, NULL, tok);
 	rel = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 2);
-	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), "\xf0\x9f\x91\x8d"), 1,
+	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), THUMBS), 1,
 	             "%s", r.body);
 	resp_free(&r);
 	toggle_five(&f, tok, false);
