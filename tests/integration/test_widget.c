@@ -811,7 +811,8 @@ Test(widget, five_parallel_adds_make_one_reaction_and_removals_none)
 	             1);
 	feed(&r, &f, NULL, tok);
 	rel = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 2);
-	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), THUMBS), 1,
+	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), THUMBS),
+	             1,
 	             "%s", r.body);
 	resp_free(&r);
 	toggle_five(&f, tok, false);
