@@ -97,7 +97,8 @@ release_lookup(struct batch *b, const char *id, struct rel **out)
 	if (st != DB_OK)
 		return st;
 	rel = &b->rels[b->nrels++];
-	snprintf(rel->id, sizeof(rel->id), "%s", id);
+	memcpy(rel->id, id, strnlen(id, sizeof(rel->id) - 1));
+	rel->id[strnlen(id, sizeof(rel->id) - 1)] = '\0';
 	rel->published = PQntuples(r) == 1;
 	rel->features =
 	    rel->published ? cJSON_Parse(PQgetvalue(r, 0, 0)) : NULL;
