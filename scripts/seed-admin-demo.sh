@@ -71,8 +71,7 @@ if ! call GET /destinations | grep -q '"Demo inbox"'; then
 fi
 
 cat >>tmp/demo.txt <<MSG
-  admin app:         $public/admin
-    product manager: pm@demo.test / $pm_pw   (owner)
-    sales:           sales@demo.test / $sales_pw
-  alert inbox:       $public/admin/inbox
+  admin sign-in:     pm@demo.test / $pm_pw   (product manager, owner)
+                     sales@demo.test / $sales_pw   (sales)
+  alert inbox:       $public/admin/inbox   (alerts as Slack would show them)
 MSG

@@ -3,8 +3,10 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "widget/assets.h"
 
 static const struct service services[] = {
+    {"widget-assets", assets_start, assets_stop},
     {NULL, NULL, NULL},
 };
 

@@ -10,6 +10,7 @@ extern const struct route admin_static_routes[];
 extern const struct route inbox_routes[];
 extern const struct route keys_routes[];
 extern const struct route readtime_routes[];
+extern const struct route widget_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
@@ -19,5 +20,6 @@ const struct route *const http_route_tables[] = {
     inbox_routes,
     keys_routes,
     readtime_routes,
+    widget_routes,
     NULL,
 };
