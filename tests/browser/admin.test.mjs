@@ -141,3 +141,28 @@ test('sales users see sales pages and are refused changes by the server',
     assert.equal(r.json.name, before_, 'nothing was changed');
     await page.close();
   });
+
+test('a refused scoring model shows the error at its JSON path', async (t) => {
+  if (!await hasRoute(srv, ws, '/scoring')) {
+    t.skip('GET /api/v1/scoring is not on this server yet');
+    return;
+  }
+  const page = await browser.context.newPage();
+  const errors = watchConsole(page);
+  await signIn(page, srv, `pm@${ws.slug}.test`, PW, '/admin/scoring');
+  const editor = page.getByLabel('Scoring model JSON');
+  const model = JSON.parse(await editor.inputValue());
+  model.rules[0].when = { fit: { gte: 'high' } };
+  await editor.fill(JSON.stringify(model, null, 2));
+  await page.getByRole('button', { name: 'Save new version' }).click();
+  const box = page.locator('#model-error');
+  await box.getByText(/rules\[0\]\.when/).waitFor();
+  assert.match(await box.textContent(), /^Line \d+, rules\[0\]\.when/);
+  assert.equal(await editor.getAttribute('aria-invalid'), 'true');
+  const selected = await editor.evaluate((el) =>
+    el.value.slice(el.selectionStart, el.selectionEnd));
+  assert.match(selected, /high/, 'the wrong value is selected');
+  await shot(page, 'admin-scoring-error');
+  assert.deepEqual(errors.filter((e) => !/400/.test(e)), []);
+  await page.close();
+});

@@ -1,6 +1,6 @@
 // Scoring model editor: the model as JSON, saved as a new version; the
 // server's error names a JSON path, which is shown at its place.
-import { h, append, pick, list } from '../dom.js';
+import { h, append, pick, list, when } from '../dom.js';
 import { get, put } from '../api.js';
 import { can } from '../session.js';
 import { pageHeader, card, notice, toast, table, badge } from '../ui.js';
@@ -36,8 +36,10 @@ export async function scoringView(main, ctx) {
   const errorBox = h('div', { id: 'model-error', role: 'alert',
     class: 'model-error' });
   const summary = h('div', {}, rulesSummary(modelOf(data)));
-  const versionLabel = h('span', {}, version != null ? `Version ${version}`
-    : '');
+  const versionLabel = h('span', {}, pick(data, 'default')
+    ? 'Default model, not saved yet.' : version != null
+      ? `Version ${version}${data.created_at ? ` of ${when(
+        data.created_at)}` : ''}.` : '');
 
   function showError(message) {
     errorBox.replaceChildren();
@@ -53,6 +55,8 @@ export async function scoringView(main, ctx) {
     if (at) {
       text.focus();
       text.setSelectionRange(at.start, at.end);
+      const lh = parseFloat(getComputedStyle(text).lineHeight) || 19;
+      text.scrollTop = Math.max(0, (lineOf(text.value, at.start) - 4) * lh);
     }
   }
 
@@ -75,7 +79,7 @@ export async function scoringView(main, ctx) {
     try {
       const saved = await put('/scoring', model);
       const v = pick(saved, 'version');
-      versionLabel.textContent = v != null ? `Version ${v}` : '';
+      versionLabel.textContent = v != null ? `Version ${v}.` : '';
       summary.replaceChildren(rulesSummary(model));
       toast(v != null ? `Saved as version ${v}` : 'Saved');
     } catch (err) {
@@ -102,5 +106,5 @@ export async function scoringView(main, ctx) {
             showError('');
           }
         } }, 'Format'))), { id: 'model-card', wide: true }),
-    card('Rules', summary, { id: 'rules' }))]);
+    card('Rules', summary, { id: 'rules', wide: true }))]);
 }
