@@ -137,7 +137,7 @@ test('a product manager writes, previews, schedules and measures a release',
     await settled(page);
     const row = page.getByRole('row', { name: /Charts for every dashboard/ });
     await row.getByText('published').waitFor();
-    await shot(page, 'admin-releases');
+    await shot(page, 'admin-flow-releases');
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -193,7 +193,7 @@ test('a sales user sees Alex first, opens his lead from the Slack alert and '
   const first = page.locator('tbody tr').first();
   assert.match(await first.textContent(), /Alex Morgan/);
   assert.match(await first.textContent(), /qualified/i);
-  await shot(page, 'admin-leads');
+  await shot(page, 'admin-flow-leads');
 
   await page.goto(`${srv.url}/admin/inbox`);
   await settled(page);
@@ -207,7 +207,7 @@ test('a sales user sees Alex first, opens his lead from the Slack alert and '
   await page.goto(`${srv.url}/admin/alerts`);
   await settled(page);
   assert.match(await page.locator('tbody').textContent(), /Alex Morgan/);
-  await shot(page, 'admin-alerts');
+  await shot(page, 'admin-flow-alerts');
   assert.deepEqual(errors, []);
 
   const refused = await page.evaluate(async (id) => {
