@@ -5,6 +5,7 @@ import { errorState, empty } from './ui.js';
 
 const routes = [];
 let current = 0;
+let navigated = false; // after the first page, focus follows navigation
 let renderShell = null;
 
 export function route(pattern, view, options = {}) {
@@ -16,6 +17,7 @@ export function setShell(fn) {
 }
 
 export function navigate(path, { replace = false } = {}) {
+  navigated = true;
   if (replace) history.replaceState(null, '', path);
   else history.pushState(null, '', path);
   return render();
@@ -55,7 +57,7 @@ export async function render() {
       clear(main).append(errorState(err));
     }
   }
-  if (id === current) {
+  if (id === current && navigated) {
     const h1 = main.querySelector('h1');
     if (h1 && document.activeElement === document.body) {
       h1.focus({ preventScroll: true });
@@ -69,7 +71,8 @@ export function start() {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey ||
         e.shiftKey || e.altKey) return;
     const a = e.target.closest('a[href]');
-    if (!a || a.target || a.hasAttribute('download')) return;
+    if (!a || a.target || a.hasAttribute('download') ||
+        a.getAttribute('href').startsWith('#')) return;
     const url = new URL(a.href, location.href);
     if (url.origin !== location.origin || !url.pathname.startsWith('/admin')) {
       return;

@@ -166,3 +166,29 @@ test('a refused scoring model shows the error at its JSON path', async (t) => {
   assert.deepEqual(errors.filter((e) => !/400/.test(e)), []);
   await page.close();
 });
+
+test('the app works from the keyboard', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${srv.url}/admin/login`);
+  await settled(page);
+  await page.keyboard.type(`pm@${ws.slug}.test`); // e-mail has focus
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(PW);
+  await page.keyboard.press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/admin/login'));
+  await page.goto(`${srv.url}/admin/settings`);
+  await settled(page);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent),
+    'Skip to content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent),
+    'Sign out');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() =>
+    document.activeElement.getAttribute('aria-current')), 'page',
+  'the current page is marked in the menu');
+  await page.close();
+});

@@ -51,4 +51,5 @@ export function loginView(main, ctx) {
         field('Password', password),
         error,
         submit))));
+  email.focus();
 }
