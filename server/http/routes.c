@@ -5,9 +5,11 @@
 
 extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
+extern const struct route releases_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
+    releases_routes,
     NULL,
 };
