@@ -3,8 +3,10 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "content/scheduler.h"
 
 static const struct service services[] = {
+    {"scheduler", scheduler_start, scheduler_stop},
     {NULL, NULL, NULL},
 };
 
