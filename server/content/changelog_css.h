@@ -29,7 +29,7 @@ static const char changelog_css[] =
     ".brand span{color:var(--muted);font-weight:400;margin-left:.35rem}\n"
     "header.site nav{margin-left:auto;display:flex;gap:1rem;"
     "font-size:.9rem}\n"
-    "main{padding:2.5rem 1.25rem 3rem}\n"
+    "main.wrap{padding:2.5rem 1.25rem 3rem}\n"
     "h1{font-size:clamp(1.7rem,4vw,2.3rem);line-height:1.2;margin:0 0 .4rem}"
     "\n"
     ".lead{color:var(--muted);margin:0 0 2rem}\n"
@@ -73,7 +73,7 @@ static const char changelog_css[] =
     "font-size:.85rem;padding:1.5rem 0 2.5rem}\n"
     "footer.site .wrap{display:flex;gap:1rem;flex-wrap:wrap}\n"
     "@media (max-width:540px){.release{padding:1.1rem;border-radius:10px}"
-    "main{padding-top:1.5rem}}\n";
+    "main.wrap{padding-top:1.5rem}}\n";
 
 static const char changelog_icon[] =
     "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">"
