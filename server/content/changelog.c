@@ -35,8 +35,9 @@ changelog_workspace(struct http_req *req, const char *ws_slug,
 	PGresult *r = NULL;
 	enum db_status st;
 
-	st = db_exec(&r, "SELECT id, slug, name FROM workspaces WHERE slug = $1",
-	             1, v, err, sizeof(err));
+	st = db_exec(&r,
+	             "SELECT id, slug, name FROM workspaces WHERE slug = $1", 1,
+	             v, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("req=%s changelog workspace lookup failed: %s",
 		         req->id, err);
@@ -104,7 +105,8 @@ changelog_reply(struct http_req *req, const char *ctype, char *text,
 	http_add_header(req, "Cache-Control", "public, max-age=60");
 	http_add_header(req, "Content-Security-Policy", csp);
 	http_add_header(req, "X-Content-Type-Options", "nosniff");
-	http_add_header(req, "Referrer-Policy", "strict-origin-when-cross-origin");
+	http_add_header(req, "Referrer-Policy",
+	                "strict-origin-when-cross-origin");
 	if (etag_matches(http_header(req, "If-None-Match"), tag)) {
 		free(text);
 		http_reply(req, 304, NULL, "", 0);

@@ -267,10 +267,11 @@ parse_lines(struct import_parse *p, const struct line *lines, int n)
 	memset(&cur, 0, sizeof(cur));
 	for (int i = 0; i <= n; i++) {
 		bool end = i == n;
+		bool heading = !end && (is_h2(&lines[i]) || is_h1(&lines[i]));
 
 		if (!end && is_fence(&lines[i]))
 			fenced = !fenced;
-		if (!end && (fenced || !(is_h2(&lines[i]) || is_h1(&lines[i])))) {
+		if (!end && (fenced || !heading)) {
 			if (open && starts(&lines[i], "### "))
 				add_label(cur.labels, &lines[i]);
 			continue;

@@ -148,8 +148,9 @@ release_id_valid(const char *text)
 	if (strlen(text) != sizeof(shape) - 1)
 		return false;
 	for (size_t i = 0; shape[i] != '\0'; i++) {
-		if (shape[i] == '-' ? text[i] != '-' : !isxdigit(
-		                                           (unsigned char)text[i]))
+		bool hex = isxdigit((unsigned char)text[i]);
+
+		if (shape[i] == '-' ? text[i] != '-' : !hex)
 			return false;
 	}
 	return true;
@@ -207,7 +208,7 @@ string_list(const cJSON *v, const char *field, bool (*ok)(const char *),
 	{
 		if (!cJSON_IsString(e) || !ok(e->valuestring))
 			return fail(p, 400, field,
-			            "has an empty, too long or malformed entry");
+			            "has an empty, too long or bad entry");
 		for (f = v->child; f != e; f = f->next)
 			if (strcmp(f->valuestring, e->valuestring) == 0)
 				return fail(p, 400, field,

@@ -339,7 +339,9 @@ Test(changelog, feeds_are_valid_and_english_under_a_german_locale)
 
 	cr_assert_eq(run("locale -a | grep -qix 'de_DE.utf8'"), 0,
 	             "the de_DE.UTF-8 locale is missing: run scripts/deps.sh");
-	cJSON_Delete(release(ws, "Größere Uploads für Teams – 日本語 🚀",
+	cJSON_Delete(release(ws,
+	                     "Größere Uploads für Teams – "
+	                     "日本語 🚀",
 	                     "Tables:\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
 	                     "Ctrl \x01 char & <b>bold</b>",
 	                     "published", NULL));

@@ -70,7 +70,8 @@ Test(releases, create_returns_every_field_of_the_release)
 	cJSON *ws = workspace_new("Create");
 	cJSON *rel = create(ws, "{\"title\":\"Charts are here\","
 	                        "\"body\":\"Try **charts**.\","
-	                        "\"labels\":[\"new\"],\"features\":[\"charts\"],"
+	                        "\"labels\":[\"new\"],"
+	                        "\"features\":[\"charts\"],"
 	                        "\"audience\":{\"plan\":[\"pro\"]}}");
 	char url[512];
 
