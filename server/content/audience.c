@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "content/audience.h"
 
@@ -70,7 +71,7 @@ equal(const cJSON *a, const cJSON *b)
 	if (a == NULL || b == NULL)
 		return false;
 	if (cJSON_IsString(a) && cJSON_IsString(b))
-		return strcmp(a->valuestring, b->valuestring) == 0;
+		return strcasecmp(a->valuestring, b->valuestring) == 0;
 	if (cJSON_IsBool(a) || cJSON_IsBool(b))
 		return cJSON_IsBool(a) && cJSON_IsBool(b) &&
 		       cJSON_IsTrue(a) == cJSON_IsTrue(b);

@@ -10,7 +10,8 @@
  *
  * A trait path "person.x" or "account.x" names one side; a bare "x" is
  * the person's trait x, else the account's.  Operators: eq, ne, in, nin,
- * gt, gte, lt, lte, exists.  Several keys in one object must all hold. */
+ * gt, gte, lt, lte, exists.  Several keys in one object must all hold.
+ * Strings compare without regard to ASCII case. */
 #ifndef HERALD_AUDIENCE_H
 #define HERALD_AUDIENCE_H
 
