@@ -46,7 +46,7 @@ changelog_workspace(struct http_req *req, const char *ws_slug,
 	}
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		http_error(req, 404, "no changelog %s", ws_slug);
+		changelog_not_found(req, "changelog");
 		return false;
 	}
 	snprintf(ws->id, sizeof(ws->id), "%s", PQgetvalue(r, 0, 0));
@@ -93,20 +93,30 @@ etag_matches(const char *header, const char *tag)
 	       (strstr(header, tag) != NULL || strcmp(header, "*") == 0);
 }
 
-void
-changelog_reply(struct http_req *req, const char *ctype, char *text,
-                size_t len)
+static void
+security_headers(struct http_req *req)
 {
-	char hash[HASH_HEX_LEN + 1], tag[40];
-
-	util_hash_token(text, hash);
-	snprintf(tag, sizeof(tag), "\"%.32s\"", hash);
-	http_add_header(req, "ETag", tag);
-	http_add_header(req, "Cache-Control", "public, max-age=60");
 	http_add_header(req, "Content-Security-Policy", csp);
 	http_add_header(req, "X-Content-Type-Options", "nosniff");
 	http_add_header(req, "Referrer-Policy",
 	                "strict-origin-when-cross-origin");
+}
+
+void
+changelog_reply(struct http_req *req, const char *ctype, char *text,
+                size_t len, int max_age)
+{
+	char hash[HASH_HEX_LEN + 1], tag[40], cache[64];
+
+	util_hash_token(text, hash);
+	snprintf(tag, sizeof(tag), "\"%.32s\"", hash);
+	if (max_age > 0)
+		snprintf(cache, sizeof(cache), "public, max-age=%d", max_age);
+	else
+		snprintf(cache, sizeof(cache), "no-cache");
+	http_add_header(req, "ETag", tag);
+	http_add_header(req, "Cache-Control", cache);
+	security_headers(req);
 	if (etag_matches(http_header(req, "If-None-Match"), tag)) {
 		free(text);
 		http_reply(req, 304, NULL, "", 0);
@@ -126,7 +136,30 @@ reply_page(struct http_req *req, struct page *p)
 		return;
 	}
 	changelog_reply(req, "text/html; charset=utf-8", buf_steal(&p->b),
-	                len);
+	                len, 0);
+}
+
+void
+changelog_not_found(struct http_req *req, const char *what)
+{
+	struct page p;
+
+	page_init(&p);
+	page_raw(&p, "<!doctype html>\n<html lang=\"en\">\n<head>\n"
+	             "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	             "content=\"width=device-width, initial-scale=1\">\n"
+	             "<title>Not found</title>\n</head>\n<body>\n<main>\n"
+	             "<h1>Not found</h1>\n<p>There is no ");
+	page_text(&p, what);
+	page_raw(&p, " here.</p>\n</main>\n</body>\n</html>\n");
+	security_headers(req);
+	if (!p.ok) {
+		page_cleanup(&p);
+		http_error(req, 404, "not found");
+		return;
+	}
+	http_reply(req, 404, "text/html; charset=utf-8", p.b.data, p.b.len);
+	page_cleanup(&p);
 }
 
 /* ---- HTML ------------------------------------------------------------- */
@@ -427,7 +460,7 @@ changelog_release(struct http_req *req)
 		return;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		http_error(req, 404, "no release %s", q.release_slug);
+		changelog_not_found(req, "release");
 		return;
 	}
 	view_init(&v, &ws);
@@ -446,7 +479,7 @@ static_reply(struct http_req *req, const char *ctype, const char *text)
 		http_error(req, 500, "out of memory");
 		return;
 	}
-	changelog_reply(req, ctype, copy, strlen(copy));
+	changelog_reply(req, ctype, copy, strlen(copy), 3600);
 }
 
 static void

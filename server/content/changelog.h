@@ -39,8 +39,12 @@ PGresult *changelog_releases(struct http_req *req,
 
 /* Replies with text (taken: malloc'd) of the given type, with the
  * Content-Security-Policy and an ETag; answers 304 when the request's
- * If-None-Match holds that tag. */
+ * If-None-Match holds that tag.  max_age 0 makes clients revalidate on
+ * every use (pages and feeds change when a release is published). */
 void changelog_reply(struct http_req *req, const char *ctype, char *text,
-                     size_t len);
+                     size_t len, int max_age);
+
+/* Replies 404 with a small HTML page naming what was not found. */
+void changelog_not_found(struct http_req *req, const char *what);
 
 #endif

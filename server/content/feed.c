@@ -110,7 +110,7 @@ feed_send(struct http_req *req, struct page *p, const char *ctype)
 		http_error(req, 500, "feed too large");
 		return;
 	}
-	changelog_reply(req, ctype, buf_steal(&p->b), len);
+	changelog_reply(req, ctype, buf_steal(&p->b), len, 0);
 }
 
 /* ---- Atom 1.0 (RFC 4287) ---------------------------------------------- */

@@ -11,6 +11,7 @@
 #include "content/dates.h"
 #include "content/markdown.h"
 #include "content/releases.h"
+#include "content/revisions.h"
 #include "content/stats.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -998,6 +999,7 @@ const struct route releases_routes[] = {
     {"GET", "/api/v1/releases", releases_list, 0},
     {"POST", "/api/v1/releases", releases_create, 0},
     {"GET", "/api/v1/releases/{}/stats", releases_stats, 0},
+    {"GET", "/api/v1/releases/{}/revisions", releases_revisions, 0},
     {"POST", "/api/v1/releases/{}/publish", releases_publish, 0},
     {"GET", "/api/v1/releases/{}", releases_get, 0},
     {"PATCH", "/api/v1/releases/{}", releases_patch, 0},

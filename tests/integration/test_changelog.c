@@ -175,7 +175,7 @@ Test(changelog, only_published_public_releases_appear)
 	            "{\"plan\":[\"pro\"]}"),
 	    NULL};
 	const char *const suffixes[] = {"", "/feed.atom", "/rss.xml"};
-	char path[300];
+	char path[300], *ctype;
 	struct resp r;
 	cJSON *in = cJSON_Parse("{\"title\":\"Later\",\"status\":\"scheduled\","
 	                        "\"publish_at\":\"2099-01-01T00:00:00Z\"}");
@@ -199,6 +199,10 @@ Test(changelog, only_published_public_releases_appear)
 	}
 	get(&r, ws, "x-unknown-workspace");
 	cr_assert_eq(r.status, 404);
+	ctype = resp_header(&r, "Content-Type");
+	cr_assert_str_eq(ctype, "text/html; charset=utf-8");
+	cr_assert(strstr(r.body, "<h1>Not found</h1>") != NULL);
+	free(ctype);
 	resp_free(&r);
 	for (int i = 0; i < 4; i++)
 		cJSON_Delete(rels[i]);
@@ -209,10 +213,13 @@ Test(changelog, page_has_a_strict_csp_canonical_url_and_no_inline_code)
 {
 	cJSON *ws = workspace_new("Csp");
 	cJSON *rel = release(ws, "Hello", "world", "published", NULL);
-	char *csp, canon[300];
+	char *csp, *cache, canon[300];
 	struct resp r;
 
 	get(&r, ws, "");
+	cache = resp_header(&r, "Cache-Control");
+	cr_assert_str_eq(cache, "no-cache");
+	free(cache);
 	csp = resp_header(&r, "Content-Security-Policy");
 	cr_assert_not_null(csp);
 	cr_assert(strstr(csp, "default-src 'none'") != NULL);

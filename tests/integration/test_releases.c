@@ -139,6 +139,7 @@ Test(releases, patch_changes_only_the_fields_sent_and_keeps_history)
 	                        "\"labels\":[\"a\"]}");
 	char path[128];
 	const char *p[1] = {jstr(rel, "id")};
+	const cJSON *list;
 	struct resp r;
 
 	path_of(path, sizeof(path), rel, "");
@@ -160,6 +161,18 @@ Test(releases, patch_changes_only_the_fields_sent_and_keeps_history)
 	                      "title = 'Old'",
 	                      1, p),
 	             1);
+	path_of(path, sizeof(path), rel, "/revisions");
+	api(&r, &s, "GET", path, tok(ws), NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	list = cJSON_GetObjectItem(r.json, "revisions");
+	cr_assert_eq(cJSON_GetArraySize(list), 2);
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(list, 0), "title"), "New");
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(list, 1), "title"), "Old");
+	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1),
+	                                 "revision")
+	                 ->valueint,
+	             1);
+	resp_free(&r);
 	cJSON_Delete(rel);
 	cJSON_Delete(ws);
 }
@@ -415,8 +428,9 @@ Test(releases, every_verb_without_a_token_is_401)
 	cJSON *ws = workspace_new("NoToken");
 	cJSON *rel = create(ws, "{\"title\":\"Secret\"}");
 	static const char *const verbs[][2] = {
-	    {"GET", ""},     {"PATCH", ""},       {"PUT", ""},
-	    {"DELETE", ""},  {"POST", "/publish"}, {"GET", "/stats"}};
+	    {"GET", ""},        {"PATCH", ""},       {"PUT", ""},
+	    {"DELETE", ""},     {"POST", "/publish"}, {"GET", "/stats"},
+	    {"GET", "/revisions"}};
 	char path[128];
 	struct resp r;
 
@@ -426,7 +440,7 @@ Test(releases, every_verb_without_a_token_is_401)
 	api(&r, &s, "POST", "/api/v1/releases", NULL, "{\"title\":\"x\"}");
 	cr_assert_eq(r.status, 401);
 	resp_free(&r);
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 7; i++) {
 		path_of(path, sizeof(path), rel, verbs[i][1]);
 		api(&r, &s, verbs[i][0], path, NULL, "{\"title\":\"x\"}");
 		cr_assert_eq(r.status, 401, "%s %s", verbs[i][0], path);
@@ -444,13 +458,14 @@ Test(releases, another_workspaces_release_is_404_for_every_verb)
 	cJSON *a = workspace_new("Owner"), *b = workspace_new("Other");
 	cJSON *rel = create(a, "{\"title\":\"Private\"}");
 	static const char *const verbs[][2] = {
-	    {"GET", ""},     {"PATCH", ""},       {"PUT", ""},
-	    {"DELETE", ""},  {"POST", "/publish"}, {"GET", "/stats"}};
+	    {"GET", ""},        {"PATCH", ""},       {"PUT", ""},
+	    {"DELETE", ""},     {"POST", "/publish"}, {"GET", "/stats"},
+	    {"GET", "/revisions"}};
 	const char *p[1] = {jstr(rel, "id")};
 	char path[128];
 	struct resp r;
 
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 7; i++) {
 		path_of(path, sizeof(path), rel, verbs[i][1]);
 		api(&r, &s, verbs[i][0], path, tok(b), "{\"title\":\"x\"}");
 		cr_assert_eq(r.status, 404, "%s %s: %s", verbs[i][0], path,
