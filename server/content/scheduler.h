@@ -15,6 +15,7 @@ void scheduler_stop(void);
 
 /* Publishes every due release once, now.  Returns the number published
  * or -1 on a database error (err holds why). */
-int scheduler_run_once(char *err, size_t errlen);
+int scheduler_run_once(char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif
