@@ -300,18 +300,22 @@ article(struct page *p, const struct view *v, const PGresult *r, int row,
 {
 	const char *slug = PQgetvalue(r, row, 1);
 
-	page_printf(p, "<article class=\"release\" aria-labelledby=\"r-%s\">\n"
-	               "<header>\n",
-	            slug);
+	page_raw(p, "<article class=\"release\" aria-labelledby=\"r-");
+	page_text(p, slug);
+	page_raw(p, "\">\n<header>\n");
 	release_meta(p, r, row);
+	page_raw(p, alone ? "<h1 id=\"r-" : "<h2 id=\"r-");
+	page_text(p, slug);
 	if (alone) {
-		page_printf(p, "<h1 id=\"r-%s\">", slug);
+		page_raw(p, "\">");
 		page_text(p, PQgetvalue(r, row, 2));
 		page_raw(p, "</h1>\n");
 	} else {
-		page_printf(p, "<h2 id=\"r-%s\"><a href=\"", slug);
+		page_raw(p, "\"><a href=\"");
 		page_text(p, v->base);
-		page_printf(p, "/%s\">", slug);
+		page_raw(p, "/");
+		page_text(p, slug);
+		page_raw(p, "\">");
 		page_text(p, PQgetvalue(r, row, 2));
 		page_raw(p, "</a></h2>\n");
 	}
