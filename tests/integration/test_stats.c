@@ -197,3 +197,71 @@ Test(stats, numbers_come_from_the_events_of_the_release)
 	resp_free(&r);
 	cJSON_Delete(ws);
 }
+
+/* Posts one widget event for an anonymous visitor. */
+static void
+widget_post(const cJSON *ws, const char *anon, const char *ua,
+            const char *event)
+{
+	char url[256], body[1024], agent[256];
+	const char *h[3] = {"Content-Type: application/json", agent, NULL};
+	struct resp r;
+
+	snprintf(agent, sizeof(agent), "User-Agent: %s", ua);
+	snprintf(url, sizeof(url), "%s/api/v1/widget/%s/events", s.url,
+	         jstr(ws, "public_key"));
+	snprintf(body, sizeof(body),
+	         "{\"anonymous_id\":\"%s\",\"events\":[%s]}", anon, event);
+	http_do(&r, "POST", url, h, body, strlen(body));
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+}
+
+Test(stats, events_sent_through_the_widget_endpoint_are_counted)
+{
+	static const char ua[] = "Mozilla/5.0 (X11; Linux x86_64) "
+	                         "AppleWebKit/537.36 (KHTML, like Gecko) "
+	                         "Chrome/120 Safari/537.36";
+	static const char robot[] = "Mozilla/5.0 HeadlessChrome/120";
+	cJSON *ws = workspace_new("Stats e2e");
+	char path[128], ev[512], rel[40];
+	struct resp r;
+
+	api(&r, &s, "POST", "/api/v1/releases", jstr(ws, "admin_token"),
+	    "{\"title\":\"E2E\",\"status\":\"published\"}");
+	cr_assert_eq(r.status, 201, "%s", r.body);
+	snprintf(rel, sizeof(rel), "%s", jstr(r.json, "id"));
+	resp_free(&r);
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"e1\",\"type\":\"release_viewed\","
+	         "\"release_id\":\"%s\"},"
+	         "{\"id\":\"e2\",\"type\":\"release_read\","
+	         "\"release_id\":\"%s\",\"ms\":3000},"
+	         "{\"id\":\"e3\",\"type\":\"link_clicked\","
+	         "\"release_id\":\"%s\",\"url\":\"https://x.example/\"},"
+	         "{\"id\":\"e4\",\"type\":\"release_shared\","
+	         "\"release_id\":\"%s\",\"channel\":\"copy\"}",
+	         rel, rel, rel, rel);
+	widget_post(ws, "a_reader01", ua, ev);
+	widget_post(ws, "a_reader01", ua, ev);
+	snprintf(ev, sizeof(ev),
+	         "{\"id\":\"r1\",\"type\":\"release_viewed\","
+	         "\"release_id\":\"%s\"}",
+	         rel);
+	widget_post(ws, "a_robot001", robot, ev);
+	snprintf(path, sizeof(path), "/api/v1/releases/%s/stats", rel);
+	api(&r, &s, "GET", path, jstr(ws, "admin_token"), NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(n(r.json, "views"), 1, "%s", r.body);
+	cr_assert_eq(n(r.json, "unique_viewers"), 1);
+	cr_assert_eq(n(cJSON_GetObjectItem(r.json, "read_time_ms"), "total"),
+	             3000);
+	cr_assert_eq(n(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json,
+	                                                      "clicks"),
+	                                  0),
+	               "count"),
+	             1);
+	cr_assert_eq(n(cJSON_GetObjectItem(r.json, "shares"), "copy"), 1);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
