@@ -7,7 +7,7 @@
 
 #include "content/audience.h"
 
-static const char *const operators[] = {"eq",  "ne", "in",  "nin", "gt",
+static const char *const operators[] = {"eq",  "ne", "in",  "nin",    "gt",
                                         "gte", "lt", "lte", "exists", NULL};
 
 struct who {
@@ -219,8 +219,8 @@ release_audience_match(const cJSON *audience, const cJSON *person_traits,
 
 /* ---- validation ------------------------------------------------------- */
 
-static bool check_node(const cJSON *c, const char *path, int depth,
-                       char *err, size_t errlen);
+static bool check_node(const cJSON *c, const char *path, int depth, char *err,
+                       size_t errlen);
 
 static bool
 check_scalar(const cJSON *v)

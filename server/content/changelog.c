@@ -35,9 +35,9 @@ changelog_workspace(struct http_req *req, const char *ws_slug,
 	PGresult *r = NULL;
 	enum db_status st;
 
-	st = db_exec(&r,
-	             "SELECT id, slug, name FROM workspaces WHERE slug = $1", 1,
-	             v, err, sizeof(err));
+	st =
+	    db_exec(&r, "SELECT id, slug, name FROM workspaces WHERE slug = $1",
+	            1, v, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("req=%s changelog workspace lookup failed: %s",
 		         req->id, err);
@@ -103,8 +103,8 @@ security_headers(struct http_req *req)
 }
 
 void
-changelog_reply(struct http_req *req, const char *ctype, char *text,
-                size_t len, int max_age)
+changelog_reply(struct http_req *req, const char *ctype, char *text, size_t len,
+                int max_age)
 {
 	char hash[HASH_HEX_LEN + 1], tag[40], cache[64];
 
@@ -135,8 +135,8 @@ reply_page(struct http_req *req, struct page *p)
 		http_error(req, 500, "page too large");
 		return;
 	}
-	changelog_reply(req, "text/html; charset=utf-8", buf_steal(&p->b),
-	                len, 0);
+	changelog_reply(req, "text/html; charset=utf-8", buf_steal(&p->b), len,
+	                0);
 }
 
 void
@@ -221,8 +221,9 @@ top(struct page *p, const struct view *v)
 	page_raw(p, "\">");
 	page_text(p, v->ws->name);
 	page_raw(p, "<span>Changelog</span></a>\n<nav aria-label=\"Feeds\">");
-	page_printf(p, "<a href=\"%s/feed.atom\">Atom feed</a>"
-	               "<a href=\"%s/rss.xml\">RSS</a>",
+	page_printf(p,
+	            "<a href=\"%s/feed.atom\">Atom feed</a>"
+	            "<a href=\"%s/rss.xml\">RSS</a>",
 	            v->base, v->base);
 	page_raw(p, "</nav></div>\n</header>\n<main id=\"main\" "
 	            "class=\"wrap\">\n");
@@ -333,15 +334,17 @@ pager(struct page *p, const struct view *v, long page, long total)
 		return;
 	page_raw(p, "<nav class=\"pager\" aria-label=\"Pages\">");
 	if (page > 1)
-		page_printf(p, "<a rel=\"prev\" href=\"%s?page=%ld\">&larr; "
-		               "Newer</a>",
+		page_printf(p,
+		            "<a rel=\"prev\" href=\"%s?page=%ld\">&larr; "
+		            "Newer</a>",
 		            v->base, page - 1);
 	else
 		page_raw(p, "<span></span>");
 	page_printf(p, "<span>Page %ld of %ld</span>", page, pages);
 	if (page < pages)
-		page_printf(p, "<a rel=\"next\" href=\"%s?page=%ld\">Older "
-		               "&rarr;</a>",
+		page_printf(p,
+		            "<a rel=\"next\" href=\"%s?page=%ld\">Older "
+		            "&rarr;</a>",
 		            v->base, page + 1);
 	else
 		page_raw(p, "<span></span>");
@@ -363,13 +366,13 @@ list_page(struct page *p, struct view *v, const PGresult *r, long page)
 {
 	char title[320], desc[400];
 	int n = PQntuples(r);
-	long total = n > 0 ? strtol(PQgetvalue(r, 0, RELEASE_NCOLUMNS),
-	                            NULL, 10)
-	                   : 0;
+	long total =
+	    n > 0 ? strtol(PQgetvalue(r, 0, RELEASE_NCOLUMNS), NULL, 10) : 0;
 
 	snprintf(title, sizeof(title), "%s changelog", v->ws->name);
-	snprintf(desc, sizeof(desc), "New features, improvements and fixes "
-	                             "in %s.",
+	snprintf(desc, sizeof(desc),
+	         "New features, improvements and fixes "
+	         "in %s.",
 	         v->ws->name);
 	if (page > 1)
 		snprintf(v->canon, sizeof(v->canon), "%s?page=%ld", v->base,
@@ -402,8 +405,8 @@ changelog_index(struct http_req *req)
 	struct view v;
 	PGresult *r;
 
-	if (pg != NULL && (!util_parse_i64(pg, &page) || page < 1 ||
-	                   page > 100000)) {
+	if (pg != NULL &&
+	    (!util_parse_i64(pg, &page) || page < 1 || page > 100000)) {
 		http_error(req, 400, "page: must be a number from 1");
 		return;
 	}

@@ -139,8 +139,7 @@ dates_parse_iso8601(const char *text, int64_t *out)
 		if (!parse_time(p + 1, &h, &mi, &s, &off))
 			return false;
 	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-	       off;
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
 	return true;
 }
 
@@ -174,8 +173,8 @@ dates_human(int64_t epoch, char out[DATES_LEN])
 	struct civil c;
 
 	civil_from_epoch(epoch, &c);
-	snprintf(out, DATES_LEN, "%d %s %lld", c.day,
-	         month_names[c.month - 1], (long long)c.year);
+	snprintf(out, DATES_LEN, "%d %s %lld", c.day, month_names[c.month - 1],
+	         (long long)c.year);
 }
 
 void
@@ -184,6 +183,6 @@ dates_ymd(int64_t epoch, char out[DATES_LEN])
 	struct civil c;
 
 	civil_from_epoch(epoch, &c);
-	snprintf(out, DATES_LEN, "%04lld-%02d-%02d", (long long)c.year,
-	         c.month, c.day);
+	snprintf(out, DATES_LEN, "%04lld-%02d-%02d", (long long)c.year, c.month,
+	         c.day);
 }

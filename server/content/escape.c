@@ -48,7 +48,7 @@ escape_html_n(struct buf *out, const char *text, size_t n)
 		return true;
 	while (i < n) {
 		const char *e = entity(s[i]);
-		size_t skip = forbidden_control(s[i])         ? 1
+		size_t skip = forbidden_control(s[i])           ? 1
 		              : forbidden_nonchar(s + i, n - i) ? 3
 		                                                : 0;
 

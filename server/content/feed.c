@@ -83,8 +83,7 @@ escaped_body(struct page *p, const struct feed *f, int i)
 }
 
 static void
-labels(struct page *p, const char *json, const char *open,
-       const char *close)
+labels(struct page *p, const char *json, const char *open, const char *close)
 {
 	cJSON *list = cJSON_Parse(json);
 	const cJSON *l;
@@ -162,8 +161,7 @@ feed_atom(struct http_req *req)
 	page_raw(&p, "/feed.atom\"/>\n<id>");
 	page_text(&p, f.base);
 	dates_rfc3339(feed_updated(&f), when);
-	page_printf(&p, "</id>\n<updated>%s</updated>\n<author><name>",
-	            when);
+	page_printf(&p, "</id>\n<updated>%s</updated>\n<author><name>", when);
 	page_text(&p, f.ws.name);
 	page_raw(&p, "</name></author>\n<generator>Herald</generator>\n");
 	for (int i = 0; i < f.n; i++)
@@ -186,8 +184,9 @@ rss_item(struct page *p, const struct feed *f, int i)
 	page_text(p, f->base);
 	page_raw(p, "/");
 	page_text(p, PQgetvalue(f->rows, i, 1));
-	page_printf(p, "</link>\n<guid isPermaLink=\"false\">urn:uuid:%s"
-	               "</guid>\n",
+	page_printf(p,
+	            "</link>\n<guid isPermaLink=\"false\">urn:uuid:%s"
+	            "</guid>\n",
 	            PQgetvalue(f->rows, i, 0));
 	dates_rfc822(epoch_at(f->rows, i, 9), when);
 	page_printf(p, "<pubDate>%s</pubDate>\n", when);

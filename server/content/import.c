@@ -92,8 +92,7 @@ find_date(const char *s, size_t n, int64_t *out)
 /* Reads the version of "## [1.2.0](url) - date" or "## 1.2.0 - date";
  * *rest points after it. */
 static bool
-heading_version(const struct line *l, char *out, size_t outlen,
-                size_t *rest)
+heading_version(const struct line *l, char *out, size_t outlen, size_t *rest)
 {
 	size_t i = 2, start, end;
 
@@ -153,8 +152,8 @@ add_label(cJSON *labels, const struct line *l)
 	name[n] = '\0';
 	if (n == 0 || cJSON_GetArraySize(labels) >= 20)
 		return;
-	cJSON_ArrayForEach(e, labels) if (strcmp(e->valuestring, name) == 0)
-	    return;
+	cJSON_ArrayForEach(e, labels) if (strcmp(e->valuestring, name) ==
+	                                  0) return;
 	cJSON_AddItemToArray(labels, cJSON_CreateString(name));
 }
 
@@ -197,8 +196,8 @@ version_body(struct import_version *v, const struct line *lines, int from,
 {
 	const char *start, *end;
 
-	while (to > from && (blank(&lines[to - 1]) ||
-	                     is_link_definition(&lines[to - 1])))
+	while (to > from &&
+	       (blank(&lines[to - 1]) || is_link_definition(&lines[to - 1])))
 		to--;
 	while (from < to && blank(&lines[from]))
 		from++;
@@ -436,8 +435,8 @@ workspace_id(struct db_conn *c, const char *slug, char ws[24], char *err,
 }
 
 static bool
-store_all(const struct import_parse *p, const char *ws_slug,
-          struct tally *t, char *err, size_t errlen)
+store_all(const struct import_parse *p, const char *ws_slug, struct tally *t,
+          char *err, size_t errlen)
 {
 	struct db_conn *c = db_acquire(10000, err, errlen);
 	char ws[24];

@@ -8,7 +8,7 @@
 
 #include <cjson/cJSON.h>
 
-#define IMPORT_FILE_MAX (16u << 20)
+#define IMPORT_FILE_MAX     (16u << 20)
 #define IMPORT_VERSIONS_MAX 2000
 
 /* One version section found in a changelog. */

@@ -342,7 +342,7 @@ check_input(cJSON *in, bool need_title, struct problem *p)
 }
 
 static const char *const editable[] = {
-    "title", "slug",     "body",       "labels", "features",
+    "title",    "slug",   "body",       "labels", "features",
     "audience", "status", "publish_at", "author", NULL};
 
 /* Copies the editable fields present in `in` onto rel. */
@@ -373,13 +373,13 @@ check_merged(const cJSON *rel, const cJSON *old, struct problem *p)
 	if (strcmp(status, "scheduled") == 0 && !cJSON_IsString(at))
 		return fail(p, 400, "publish_at",
 		            "is required when status is scheduled");
-	if (old == NULL || cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(
-	                       old, "published_at")))
+	if (old == NULL ||
+	    cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(old, "published_at")))
 		return true;
-	slug = cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(rel, "slug"));
-	old_slug = cJSON_GetStringValue(
-	    cJSON_GetObjectItemCaseSensitive(old, "slug"));
+	slug =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(rel, "slug"));
+	old_slug =
+	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(old, "slug"));
 	if (slug && old_slug && strcmp(slug, old_slug) != 0)
 		return fail(p, 400, "slug",
 		            "cannot change once the release was published");
@@ -423,8 +423,7 @@ tx_begin(struct tx *t)
 }
 
 static bool
-tx_run(struct tx *t, PGresult **out, const char *q, int n,
-       const char *const *v)
+tx_run(struct tx *t, PGresult **out, const char *q, int n, const char *const *v)
 {
 	t->st = db_query(t->c, out, q, n, v);
 	if (t->st != DB_OK)
@@ -502,13 +501,13 @@ params_cleanup(struct write_params *w)
 	free(w->html);
 }
 
-#define SET_FIELDS                                                        \
-	"title = $3, body_md = $5, body_html = $6,"                       \
-	" labels = ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),"   \
-	" features = ARRAY(SELECT jsonb_array_elements_text($8::jsonb)),"  \
-	" audience = $9::jsonb, status = $10,"                            \
-	" publish_at = $11::timestamptz, author = $12, updated_at = now()," \
-	" published_at = CASE WHEN $10 = 'published'"                     \
+#define SET_FIELDS                                                             \
+	"title = $3, body_md = $5, body_html = $6,"                            \
+	" labels = ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),"        \
+	" features = ARRAY(SELECT jsonb_array_elements_text($8::jsonb)),"      \
+	" audience = $9::jsonb, status = $10,"                                 \
+	" publish_at = $11::timestamptz, author = $12, updated_at = now(),"    \
+	" published_at = CASE WHEN $10 = 'published'"                          \
 	" THEN COALESCE(r.published_at, now()) ELSE r.published_at END"
 
 static const char sql_update[] =
@@ -572,8 +571,9 @@ reply_db_error(struct call *c, struct tx *t)
 	int status = db_http_status(t->st);
 
 	if (t->c != NULL && strcmp(t->c->sqlstate, "23505") == 0) {
-		http_error(c->req, 409, "slug: already used by another "
-		                        "release of this workspace");
+		http_error(c->req, 409,
+		           "slug: already used by another "
+		           "release of this workspace");
 		return;
 	}
 	log_warn("req=%s ws=%s releases query failed: %s", c->req->id, c->ws,
@@ -671,8 +671,8 @@ create(struct call *c, cJSON *in)
 	}
 	rel = defaults();
 	apply_input(rel, in);
-	if (c->who.user_id == 0 && cJSON_IsNull(cJSON_GetObjectItem(rel,
-	                                                            "author")))
+	if (c->who.user_id == 0 &&
+	    cJSON_IsNull(cJSON_GetObjectItem(rel, "author")))
 		cJSON_ReplaceItemInObject(rel, "author",
 		                          cJSON_CreateString("admin"));
 	if (!check_merged(rel, NULL, &p)) {
@@ -746,8 +746,8 @@ edit(struct call *c, const char *id, cJSON *in, bool replace)
 	}
 	if (!save(c, &t, rel, old, &r) || !tx_commit(&t))
 		goto dberr;
-	log_info("req=%s ws=%s release=%s status=%s updated", c->req->id,
-	         c->ws, id, str(rel, "status"));
+	log_info("req=%s ws=%s release=%s status=%s updated", c->req->id, c->ws,
+	         id, str(rel, "status"));
 	reply_release(c, 200, r);
 	goto out;
 dberr:
@@ -882,8 +882,7 @@ struct list_query {
 
 /* Reads ?status= ?label= ?limit= ?cursor= ?page=. */
 static bool
-list_query_parse(struct http_req *req, struct list_query *q,
-                 struct problem *p)
+list_query_parse(struct http_req *req, struct list_query *q, struct problem *p)
 {
 	const char *lim = http_query(req, "limit");
 	const char *cur = http_query(req, "cursor");
@@ -947,9 +946,8 @@ list_json(struct call *c, const PGresult *r, long n)
 	char next[64];
 
 	for (int i = 0; i < rows && i < n; i++)
-		cJSON_AddItemToArray(arr, release_from_row(
-		                              r, i, c->who.workspace_slug,
-		                              true));
+		cJSON_AddItemToArray(
+		    arr, release_from_row(r, i, c->who.workspace_slug, true));
 	if (rows > n) {
 		snprintf(next, sizeof(next), "%s_%s",
 		         PQgetvalue(r, (int)n - 1, RELEASE_NCOLUMNS),
@@ -993,7 +991,6 @@ releases_list(struct http_req *req)
 	http_json(req, 200, list_json(&c, r, q.n));
 	PQclear(r);
 }
-
 
 const struct route releases_routes[] = {
     {"GET", "/api/v1/releases", releases_list, 0},

@@ -16,12 +16,12 @@
 #define RELEASE_SLUG_MAX  80
 
 /* The columns release_from_row reads, in order, from table alias r. */
-#define RELEASE_COLUMNS                                                   \
-	"r.id, r.slug, r.title, r.body_md, array_to_json(r.labels)::text," \
-	" array_to_json(r.features)::text, r.audience::text, r.status,"    \
-	" floor(extract(epoch FROM r.publish_at))::bigint,"                \
-	" floor(extract(epoch FROM r.published_at))::bigint, r.author,"    \
-	" floor(extract(epoch FROM r.created_at))::bigint,"                \
+#define RELEASE_COLUMNS                                                        \
+	"r.id, r.slug, r.title, r.body_md, array_to_json(r.labels)::text,"     \
+	" array_to_json(r.features)::text, r.audience::text, r.status,"        \
+	" floor(extract(epoch FROM r.publish_at))::bigint,"                    \
+	" floor(extract(epoch FROM r.published_at))::bigint, r.author,"        \
+	" floor(extract(epoch FROM r.created_at))::bigint,"                    \
 	" floor(extract(epoch FROM r.updated_at))::bigint"
 #define RELEASE_NCOLUMNS 13
 

@@ -20,8 +20,7 @@ static struct {
 	pthread_cond_t wake;
 	bool stop;
 	bool running;
-} sched = {.lock = PTHREAD_MUTEX_INITIALIZER,
-           .wake = PTHREAD_COND_INITIALIZER};
+} sched = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
 /* published_at is the scheduled time, so a release that waited through
  * a restart is dated when it was meant to appear. */

@@ -13,11 +13,11 @@
 
 /* The widget events of the release, with a reader key that is the person
  * when known, else the anonymous id. */
-#define EV                                                                \
-	"WITH ev AS (SELECT e.id, e.type, e.props, e.occurred_at,"        \
-	" e.person_id, COALESCE('p' || e.person_id::text,"                \
-	" 'a' || e.anonymous_id) AS who FROM events e"                    \
-	" WHERE e.workspace_id = $1 AND e.release_id = $2::uuid"          \
+#define EV                                                                     \
+	"WITH ev AS (SELECT e.id, e.type, e.props, e.occurred_at,"             \
+	" e.person_id, COALESCE('p' || e.person_id::text,"                     \
+	" 'a' || e.anonymous_id) AS who FROM events e"                         \
+	" WHERE e.workspace_id = $1 AND e.release_id = $2::uuid"               \
 	" AND e.source = 'widget') "
 
 static const char sql_release[] =

@@ -13,8 +13,8 @@
 #include "lib/harness.h"
 
 static struct srv s;
-static const char *const german[] = {"LC_ALL=de_DE.UTF-8",
-                                     "LANG=de_DE.UTF-8", NULL};
+static const char *const german[] = {"LC_ALL=de_DE.UTF-8", "LANG=de_DE.UTF-8",
+                                     NULL};
 
 static void
 up(void)
@@ -37,8 +37,7 @@ create(const cJSON *ws, const cJSON *in)
 	char *json = cJSON_PrintUnformatted(in);
 	cJSON *out;
 
-	api(&r, &s, "POST", "/api/v1/releases", jstr(ws, "admin_token"),
-	    json);
+	api(&r, &s, "POST", "/api/v1/releases", jstr(ws, "admin_token"), json);
 	free(json);
 	cr_assert_eq(r.status, 201, "%s", r.body);
 	out = r.json;
@@ -56,8 +55,7 @@ release(const cJSON *ws, const char *title, const char *body,
 	cJSON_AddStringToObject(in, "title", title);
 	cJSON_AddStringToObject(in, "body", body);
 	cJSON_AddStringToObject(in, "status", status);
-	cJSON_AddItemToObject(in, "labels",
-	                      cJSON_Parse("[\"fixed\",\"a&b\"]"));
+	cJSON_AddItemToObject(in, "labels", cJSON_Parse("[\"fixed\",\"a&b\"]"));
 	if (audience != NULL)
 		cJSON_AddItemToObject(in, "audience", cJSON_Parse(audience));
 	out = create(ws, in);
@@ -99,8 +97,7 @@ check_feed_bodies(const char *xml, const char *tag)
 		const char *bad = c30_unsafe(html);
 
 		cr_assert_null(bad, "%s in feed %s: %s", bad, tag, html);
-		cr_assert_null(strstr(text, "<"), "unescaped markup: %s",
-		               text);
+		cr_assert_null(strstr(text, "<"), "unescaped markup: %s", text);
 		free(html);
 		free(text);
 		n++;
@@ -171,8 +168,7 @@ Test(changelog, only_published_public_releases_appear)
 	cJSON *rels[4] = {
 	    release(ws, "Shown to all", "a", "published", NULL),
 	    release(ws, "Still a draft", "b", "draft", NULL),
-	    release(ws, "Pro only", "c", "published",
-	            "{\"plan\":[\"pro\"]}"),
+	    release(ws, "Pro only", "c", "published", "{\"plan\":[\"pro\"]}"),
 	    NULL};
 	const char *const suffixes[] = {"", "/feed.atom", "/rss.xml"};
 	char path[300], *ctype;

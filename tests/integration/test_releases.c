@@ -89,8 +89,8 @@ Test(releases, create_returns_every_field_of_the_release)
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(rel, "features"), 0)
 	        ->valuestring,
 	    "charts");
-	cr_assert(cJSON_IsArray(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(rel, "audience"), "plan")));
+	cr_assert(cJSON_IsArray(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(rel, "audience"), "plan")));
 	cr_assert_str_eq(jstr(rel, "status"), "draft");
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(rel, "publish_at")));
 	cr_assert(cJSON_IsNull(cJSON_GetObjectItem(rel, "published_at")));
@@ -168,10 +168,10 @@ Test(releases, patch_changes_only_the_fields_sent_and_keeps_history)
 	cr_assert_eq(cJSON_GetArraySize(list), 2);
 	cr_assert_str_eq(jstr(cJSON_GetArrayItem(list, 0), "title"), "New");
 	cr_assert_str_eq(jstr(cJSON_GetArrayItem(list, 1), "title"), "Old");
-	cr_assert_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1),
-	                                 "revision")
-	                 ->valueint,
-	             1);
+	cr_assert_eq(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(list, 1), "revision")
+	        ->valueint,
+	    1);
 	resp_free(&r);
 	cJSON_Delete(rel);
 	cJSON_Delete(ws);
@@ -320,24 +320,20 @@ Test(releases, list_filters_by_status_and_label_and_pages)
 		cJSON_Delete(create(ws, body));
 	}
 	api(&r, &s, "GET", "/api/v1/releases?status=published", tok(ws), NULL);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
-	                                                    "releases")),
-	             2);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases")), 2);
 	resp_free(&r);
 	api(&r, &s, "GET", "/api/v1/releases?label=odd", tok(ws), NULL);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
-	                                                    "releases")),
-	             2);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases")), 2);
 	resp_free(&r);
 	api(&r, &s, "GET", "/api/v1/releases?limit=2&page=3", tok(ws), NULL);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
-	                                                    "releases")),
-	             1);
-	cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(
-	                                             r.json, "releases"),
-	                                         0),
-	                      "title"),
-	                 "R0");
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases")), 1);
+	cr_assert_str_eq(
+	    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 0),
+	         "title"),
+	    "R0");
 	resp_free(&r);
 	next = strdup("");
 	do {
@@ -347,8 +343,8 @@ Test(releases, list_filters_by_status_and_label_and_pages)
 		         *next ? "&cursor=" : "", next);
 		api(&r, &s, "GET", path, tok(ws), NULL);
 		cr_assert_eq(r.status, 200, "%s", r.body);
-		seen += cJSON_GetArraySize(
-		    cJSON_GetObjectItem(r.json, "releases"));
+		seen +=
+		    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases"));
 		free(next);
 		next = strdup(jstr(r.json, "next"));
 		resp_free(&r);
@@ -375,8 +371,7 @@ Test(releases, bad_fields_get_a_400_naming_the_field)
 	api(&r, &s, "POST", "/api/v1/releases", tok(ws), "{\"body\":\"x\"}");
 	expect_error(&r, 400, "title");
 	resp_free(&r);
-	api(&r, &s, "POST", "/api/v1/releases", tok(ws),
-	    "{\"title\":\"  \"}");
+	api(&r, &s, "POST", "/api/v1/releases", tok(ws), "{\"title\":\"  \"}");
 	expect_error(&r, 400, "title");
 	resp_free(&r);
 	api(&r, &s, "POST", "/api/v1/releases", tok(ws),
@@ -428,8 +423,8 @@ Test(releases, every_verb_without_a_token_is_401)
 	cJSON *ws = workspace_new("NoToken");
 	cJSON *rel = create(ws, "{\"title\":\"Secret\"}");
 	static const char *const verbs[][2] = {
-	    {"GET", ""},        {"PATCH", ""},       {"PUT", ""},
-	    {"DELETE", ""},     {"POST", "/publish"}, {"GET", "/stats"},
+	    {"GET", ""},          {"PATCH", ""},        {"PUT", ""},
+	    {"DELETE", ""},       {"POST", "/publish"}, {"GET", "/stats"},
 	    {"GET", "/revisions"}};
 	char path[128];
 	struct resp r;
@@ -458,8 +453,8 @@ Test(releases, another_workspaces_release_is_404_for_every_verb)
 	cJSON *a = workspace_new("Owner"), *b = workspace_new("Other");
 	cJSON *rel = create(a, "{\"title\":\"Private\"}");
 	static const char *const verbs[][2] = {
-	    {"GET", ""},        {"PATCH", ""},       {"PUT", ""},
-	    {"DELETE", ""},     {"POST", "/publish"}, {"GET", "/stats"},
+	    {"GET", ""},          {"PATCH", ""},        {"PUT", ""},
+	    {"DELETE", ""},       {"POST", "/publish"}, {"GET", "/stats"},
 	    {"GET", "/revisions"}};
 	const char *p[1] = {jstr(rel, "id")};
 	char path[128];
@@ -474,9 +469,8 @@ Test(releases, another_workspaces_release_is_404_for_every_verb)
 		resp_free(&r);
 	}
 	api(&r, &s, "GET", "/api/v1/releases", tok(b), NULL);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json,
-	                                                    "releases")),
-	             0);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases")), 0);
 	resp_free(&r);
 	cr_assert_eq(sql_long("SELECT count(*) FROM releases WHERE id = "
 	                      "$1::uuid AND title = 'Private' AND "
@@ -506,14 +500,13 @@ Test(releases, c30_json_html_field_holds_nothing_executable)
 	cr_assert(strstr(jstr(rel, "html"),
 	                 "<a rel=\"noopener nofollow\" "
 	                 "href=\"https://example.com/ok\">ok</a>") != NULL);
-	cr_assert(strstr(jstr(rel, "html"),
-	                 "href=\"mailto:a@example.com\"") != NULL);
+	cr_assert(strstr(jstr(rel, "html"), "href=\"mailto:a@example.com\"") !=
+	          NULL);
 	path_of(path, sizeof(path), rel, "");
 	api(&r, &s, "GET", "/api/v1/releases", tok(ws), NULL);
-	bad = c30_unsafe(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(
-	                                             r.json, "releases"),
-	                                         0),
-	                      "html"));
+	bad = c30_unsafe(
+	    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 0),
+	         "html"));
 	cr_assert_null(bad, "list: %s", bad);
 	resp_free(&r);
 	free(json);

@@ -188,9 +188,9 @@ Test(scheduler, three_servers_publish_each_due_release_exactly_once)
 		snprintf(title, sizeof(title), "Batch %d", i);
 		cJSON_Delete(schedule(&servers[i % 3], ws, title, due));
 	}
-	cr_assert_eq(notifications(conn, idtext, (long)(due - time(NULL)) *
-	                                             1000 + 3000),
-	             10);
+	cr_assert_eq(
+	    notifications(conn, idtext, (long)(due - time(NULL)) * 1000 + 3000),
+	    10);
 	cr_assert_eq(sql_long("SELECT count(*) FROM release_revisions v JOIN "
 	                      "releases r ON r.id = v.release_id WHERE "
 	                      "r.workspace_id = $1::bigint AND "

@@ -36,9 +36,10 @@ event(const struct ctx *c, const char *source, const char *type,
 {
 	static int seq;
 	char mid[64];
-	const char *p[8] = {c->ws, mid, source, type, who + 2,
-	                    strcmp(source, "widget") == 0 ? c->rel : NULL,
-	                    props, offset};
+	const char *p[8] = {
+	    c->ws, mid,     source,
+	    type,  who + 2, strcmp(source, "widget") == 0 ? c->rel : NULL,
+	    props, offset};
 
 	snprintf(mid, sizeof(mid), "m-%d-%d", (int)getpid(), seq++);
 	if (who[0] == 'p')
@@ -256,11 +257,10 @@ Test(stats, events_sent_through_the_widget_endpoint_are_counted)
 	cr_assert_eq(n(r.json, "unique_viewers"), 1);
 	cr_assert_eq(n(cJSON_GetObjectItem(r.json, "read_time_ms"), "total"),
 	             3000);
-	cr_assert_eq(n(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json,
-	                                                      "clicks"),
-	                                  0),
-	               "count"),
-	             1);
+	cr_assert_eq(
+	    n(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "clicks"), 0),
+	      "count"),
+	    1);
 	cr_assert_eq(n(cJSON_GetObjectItem(r.json, "shares"), "copy"), 1);
 	resp_free(&r);
 	cJSON_Delete(ws);

@@ -95,9 +95,11 @@ put_codepoint(char *out, unsigned long cp)
 char *
 xml_unescape(const char *text)
 {
-	static const char *const names[][2] = {
-	    {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"},
-	    {"&quot;", "\""}, {"&apos;", "'"}};
+	static const char *const names[][2] = {{"&amp;", "&"},
+	                                       {"&lt;", "<"},
+	                                       {"&gt;", ">"},
+	                                       {"&quot;", "\""},
+	                                       {"&apos;", "'"}};
 	char *out = malloc(strlen(text) + 1), *o = out;
 
 	while (*text != '\0') {

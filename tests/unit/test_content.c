@@ -42,7 +42,10 @@ Test(escape, every_markup_character_becomes_an_entity)
 
 Test(escape, characters_xml_forbids_are_dropped)
 {
-	char *s = escape_html_dup("a\x01" "b\x1f" "c\t\n\xef\xbf\xbf" "d");
+	char *s = escape_html_dup("a\x01"
+	                          "b\x1f"
+	                          "c\t\n\xef\xbf\xbf"
+	                          "d");
 
 	cr_assert_str_eq(s, "abc\t\nd");
 	free(s);
@@ -92,10 +95,15 @@ Test(dates, iso8601_parses_offsets_fractions_and_bare_dates)
 
 Test(dates, malformed_times_are_refused)
 {
-	static const char *const bad[] = {
-	    "tomorrow", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z",
-	    "2024-05-01T25:00:00Z", "2024-05-01T12:00:00", "2024-5-1",
-	    "2024-05-01T12:00:00Zjunk", "", "2024-05-01T12:00:00+2"};
+	static const char *const bad[] = {"tomorrow",
+	                                  "2024-13-01T00:00:00Z",
+	                                  "2023-02-29T00:00:00Z",
+	                                  "2024-05-01T25:00:00Z",
+	                                  "2024-05-01T12:00:00",
+	                                  "2024-5-1",
+	                                  "2024-05-01T12:00:00Zjunk",
+	                                  "",
+	                                  "2024-05-01T12:00:00+2"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int64_t t;
@@ -139,8 +147,8 @@ Test(markdown, safe_links_get_rel_noopener_nofollow)
 	cr_assert(strstr(html, "<a rel=\"noopener nofollow\" "
 	                       "href=\"mailto:a@example.com\">m</a>") != NULL,
 	          "%s", html);
-	cr_assert(strstr(html, "href=\"http://www.example.org\"") != NULL,
-	          "%s", html);
+	cr_assert(strstr(html, "href=\"http://www.example.org\"") != NULL, "%s",
+	          html);
 	cr_assert(strstr(html, "<img src=\"https://example.com/l.png\" "
 	                       "alt=\"logo\" />") != NULL,
 	          "%s", html);
@@ -229,8 +237,8 @@ Test(audience, trait_conditions_with_operators_and_combinators)
 	cr_assert(match(size, "{}", "{\"employees\":120,\"country\":\"DE\"}"));
 	cr_assert(match(size, "{}", "{\"employees\":\"120\"}"));
 	cr_assert_not(match(size, "{}", "{\"employees\":20}"));
-	cr_assert_not(match(size, "{}",
-	                    "{\"employees\":120,\"country\":\"FR\"}"));
+	cr_assert_not(
+	    match(size, "{}", "{\"employees\":120,\"country\":\"FR\"}"));
 	cr_assert(match("{\"any\":[{\"plan\":\"pro\"},{\"trait\":\"beta\","
 	                "\"exists\":true}]}",
 	                "{\"beta\":true}", NULL));
