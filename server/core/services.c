@@ -3,10 +3,12 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "content/scheduler.h"
 #include "widget/assets.h"
 
 static const struct service services[] = {
     {"widget-assets", assets_start, assets_stop},
+    {"scheduler", scheduler_start, scheduler_stop},
     {NULL, NULL, NULL},
 };
 

@@ -11,6 +11,8 @@ extern const struct route inbox_routes[];
 extern const struct route keys_routes[];
 extern const struct route readtime_routes[];
 extern const struct route widget_routes[];
+extern const struct route releases_routes[];
+extern const struct route changelog_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
@@ -21,5 +23,7 @@ const struct route *const http_route_tables[] = {
     keys_routes,
     readtime_routes,
     widget_routes,
+    releases_routes,
+    changelog_routes,
     NULL,
 };
