@@ -10,6 +10,7 @@ extern const struct route admin_static_routes[];
 extern const struct route inbox_routes[];
 extern const struct route keys_routes[];
 extern const struct route readtime_routes[];
+extern const struct route preview_routes[];
 extern const struct route widget_routes[];
 extern const struct route releases_routes[];
 extern const struct route changelog_routes[];
@@ -22,6 +23,7 @@ const struct route *const http_route_tables[] = {
     inbox_routes,
     keys_routes,
     readtime_routes,
+    preview_routes,
     widget_routes,
     releases_routes,
     changelog_routes,

@@ -571,3 +571,29 @@ Test(admin_sessions, read_time_distribution_groups_readers_by_total_time)
 	free(rid);
 	cJSON_Delete(ws);
 }
+
+Test(admin_sessions, preview_renders_markdown_like_the_public_page)
+{
+	cJSON *ws = workspace_new("Sess Preview");
+	const char *at = jstr(ws, "admin_token");
+	struct resp r;
+	const char *html;
+
+	api(&r, &s, "POST", "/api/v1/preview", at,
+	    "{\"body\":\"## New\\n\\n**Charts** [docs](https://docs.example"
+	    ".com) [x](javascript:alert(1)) <img src=x onerror=alert(1)>\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	html = jstr(r.json, "html");
+	cr_assert(strstr(html, "<h2>New</h2>") != NULL, "%s", html);
+	cr_assert(strstr(html, "<strong>Charts</strong>") != NULL, "%s", html);
+	cr_assert(strstr(html, "href=\"https://docs.example.com\"") != NULL,
+	          "%s", html);
+	cr_assert(strstr(html, "javascript:") == NULL, "%s", html);
+	cr_assert(strstr(html, "onerror") == NULL, "%s", html);
+	resp_free(&r);
+	api(&r, &s, "POST", "/api/v1/preview", at, "{\"body\":3}");
+	cr_assert_eq(r.status, 400);
+	cr_assert(strstr(jstr(r.json, "error"), "body") != NULL);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
