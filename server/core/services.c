@@ -3,8 +3,10 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "score/scorer.h"
 
 static const struct service services[] = {
+    {"scorer", scorer_start, scorer_stop},
     {NULL, NULL, NULL},
 };
 

@@ -5,9 +5,13 @@
 
 extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
+extern const struct route scoring_routes[];
+extern const struct route leads_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
+    scoring_routes,
+    leads_routes,
     NULL,
 };
