@@ -203,3 +203,224 @@ Test(scoring, alex_qualifies_with_named_reasons_and_jane_does_not)
 	free(d3), free(d2), free(d1), free(h1);
 	cJSON_Delete(ws);
 }
+
+/* PUTs body and expects a 400 whose error starts with path. */
+static void
+refused(const char *tok, const char *body, const char *path)
+{
+	struct resp r;
+
+	api(&r, &s, "PUT", "/api/v1/scoring", tok, body);
+	cr_assert_eq(r.status, 400, "%s -> %ld %s", body, r.status, r.body);
+	cr_assert(strncmp(jstr(r.json, "error"), path, strlen(path)) == 0 &&
+	              jstr(r.json, "error")[strlen(path)] == ':',
+	          "want %s, got %s", path, jstr(r.json, "error"));
+	resp_free(&r);
+}
+
+#define FIT "\"fit\": {\"criteria\": []}"
+#define ENG "\"engagement\": {\"half_life_days\": 14, \"signals\": []}"
+
+Test(scoring, an_invalid_model_is_refused_naming_its_path)
+{
+	cJSON *ws = workspace_new("Invalid");
+	const char *tok = jstr(ws, "admin_token");
+	struct resp r;
+
+	refused(tok,
+	        "{" FIT "," ENG ", \"rules\": [{\"id\": \"a\", \"when\":"
+	        " {\"fit\": {\"gte\": 1}}}, {\"id\": \"b\", \"when\": {\"fit\":"
+	        " {\"gte\": 1}}}, {\"id\": \"c\", \"when\": {\"count\":"
+	        " {\"event\": \"x\", \"gte\": \"many\"}}}]}",
+	        "rules[2].when.count.gte");
+	refused(tok,
+	        "{\"fit\": {\"criteria\": [{\"trait\": \"person.role\","
+	        " \"op\": \"like\", \"value\": \"cto\", \"points\": 5}]}," ENG
+	        ", \"rules\": []}",
+	        "fit.criteria[0].op");
+	refused(tok,
+	        "{" FIT ", \"engagement\": {\"half_life_days\": 0,"
+	        " \"signals\": []}, \"rules\": []}",
+	        "engagement.half_life_days");
+	refused(tok,
+	        "{" FIT "," ENG ", \"rules\": [{\"id\": \"a\", \"when\":"
+	        " {\"all\": [{\"fit\": {\"gte\": 1}}, {\"not\": {\"trait\":"
+	        " {\"trait\": \"role\", \"eq\": \"cto\"}}}]}}]}",
+	        "rules[0].when.all[1].not.trait.trait");
+	refused(tok,
+	        "{" FIT "," ENG ", \"rules\": [{\"id\": \"a\", \"when\":"
+	        " {\"active_days\": {\"within_days\": 7, \"between\":"
+	        " [5, 2]}}}]}",
+	        "rules[0].when.active_days.between");
+	refused(tok,
+	        "{" FIT "," ENG ", \"rules\": [{\"id\": \"a\", \"when\":"
+	        " {\"score\": {\"gte\": 1}}}, {\"id\": \"a\", \"when\":"
+	        " {\"score\": {\"gte\": 1}}}]}",
+	        "rules[1].id");
+	refused(tok, "{" FIT "," ENG "}", "rules");
+	refused(tok, "{" FIT "," ENG ", \"rules\": [], \"extra\": 1}",
+	        "extra");
+	refused(tok, "[1, 2]", "model");
+	api(&r, &s, "GET", "/api/v1/scoring/versions", tok, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
+	                 r.json, "versions")),
+	             0, "a refused model was saved: %s", r.body);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
+
+Test(scoring, every_change_is_a_version_and_the_default_model_applies_first)
+{
+	cJSON *ws = workspace_new("Versions");
+	const char *tok = jstr(ws, "admin_token");
+	struct resp r;
+
+	api(&r, &s, "GET", "/api/v1/scoring", tok, NULL);
+	cr_assert_eq(r.status, 200);
+	cr_assert_eq(num(r.json, "version"), 0);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r.json,
+	                                                        "default")));
+	/* The default model passes its own validation. */
+	char *def = cJSON_PrintUnformatted(
+	    cJSON_GetObjectItemCaseSensitive(r.json, "model"));
+	cr_assert(strstr(def, "onboarding_completed") != NULL);
+	cr_assert(strstr(def, "after_viewing_release") != NULL);
+	resp_free(&r);
+	api(&r, &s, "PUT", "/api/v1/scoring", tok, def);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	api(&r, &s, "PUT", "/api/v1/scoring", tok, product_model);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(num(r.json, "version"), 2);
+	cr_assert_str_eq(jstr(r.json, "author"), "admin token");
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/scoring", tok, NULL);
+	cr_assert_eq(num(r.json, "version"), 2);
+	cr_assert(strstr(r.body, "seven-in-ten") != NULL);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/scoring/versions", tok, NULL);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(r.json, "versions");
+	cr_assert_eq(cJSON_GetArraySize(v), 2);
+	cr_assert_eq(num(cJSON_GetArrayItem(v, 0), "version"), 2);
+	cr_assert_eq(num(cJSON_GetArrayItem(v, 1), "version"), 1);
+	resp_free(&r);
+	api(&r, &s, "PUT", "/api/v1/scoring", NULL, def);
+	cr_assert_eq(r.status, 401);
+	resp_free(&r);
+	free(def);
+	cJSON_Delete(ws);
+}
+
+/* The subjects of a leads answer joined as "person:Name,..." */
+static void
+names(const cJSON *leads, char *out, size_t len)
+{
+	const cJSON *l;
+	size_t n = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(l, leads) n += (size_t)snprintf(
+	    out + n, len - n, "%s%s:%s:%s", n ? "," : "", jstr(l, "subject"),
+	    jstr(l, "name"), jstr(l, "state"));
+}
+
+Test(scoring, leads_list_qualified_and_near_people_and_accounts)
+{
+	cJSON *ws = workspace_new("Leads");
+	const char *tok = jstr(ws, "admin_token");
+	char w[24], got[1024];
+	struct resp r;
+
+	fx_ws_id(ws, w, sizeof(w));
+	fx_model(w, product_model);
+	char *big = fx_account(w, "big", "Big Co",
+	                       "{\"employees\": 500, \"industry\": "
+	                       "\"fintech\", \"country\": \"DE\"}");
+	char *tiny = fx_account(w, "tiny", "Tiny", "{\"employees\": 3}");
+	char *hot = fx_person(w, "hot", "Hot", "{\"role\": \"cto\"}", big,
+	                      NULL);
+	char *warm = fx_person(w, "warm", "Warm", "{\"role\": \"dev\"}", big,
+	                       NULL);
+	char *cold = fx_person(w, "cold", "Cold", NULL, tiny, NULL);
+	char *rel = fx_release(w, "r", "R", "{}");
+	char *t = fx_ago("-1 hour");
+
+	fx_event(w, hot, "release_shared", NULL, rel, "{}", t, 3);
+	fx_event(w, warm, "release_viewed", NULL, rel, "{}", t, 1);
+	fx_event(w, cold, "release_viewed", NULL, rel, "{}", t, 1);
+	fx_wait_scored(w);
+
+	/* Near: 70 % of the lowest threshold, 60 + 25 = 85, is 59.5. */
+	api(&r, &s, "GET", "/api/v1/leads", tok, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_float_eq(num(r.json, "near_score"), 59.5, 0.01);
+	names(cJSON_GetObjectItemCaseSensitive(r.json, "leads"), got,
+	      sizeof(got));
+	/* The account adds its people's engagement to its best fit. */
+	cr_assert_str_eq(got, "account:Big Co:near,person:Hot:qualified,"
+	                      "person:Warm:near");
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads?subject=person&sort=engagement",
+	    tok, NULL);
+	names(cJSON_GetObjectItemCaseSensitive(r.json, "leads"), got,
+	      sizeof(got));
+	cr_assert_str_eq(got, "person:Hot:qualified,person:Warm:near");
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads?rule=engaged-icp", tok, NULL);
+	names(cJSON_GetObjectItemCaseSensitive(r.json, "leads"), got,
+	      sizeof(got));
+	cr_assert_str_eq(got, "person:Hot:qualified");
+	const cJSON *l = cJSON_GetArrayItem(
+	    cJSON_GetObjectItemCaseSensitive(r.json, "leads"), 0);
+	cr_assert_str_eq(jstr(cJSON_GetObjectItemCaseSensitive(l, "account"),
+	                      "name"),
+	                 "Big Co");
+	cr_assert_str_eq(jstr(l, "email"), "hot@example.test");
+	cr_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "rules"), 0)
+	        ->valuestring,
+	    "engaged-icp");
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads?min_employees=1000", tok, NULL);
+	cr_assert_eq(cJSON_GetArraySize(
+	                 cJSON_GetObjectItemCaseSensitive(r.json, "leads")),
+	             0);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads?min_fit=80&sort=fit", tok, NULL);
+	names(cJSON_GetObjectItemCaseSensitive(r.json, "leads"), got,
+	      sizeof(got));
+	cr_assert_str_eq(got, "account:Big Co:near,person:Hot:qualified");
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads?sort=name", tok, NULL);
+	cr_assert_eq(r.status, 400);
+	cr_assert(strncmp(jstr(r.json, "error"), "sort:", 5) == 0);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads/999999999", tok, NULL);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/leads/abc", tok, NULL);
+	cr_assert_eq(r.status, 400);
+	resp_free(&r);
+	cJSON_Delete(ws);
+}
+
+Test(scoring, a_workspace_never_sees_another_workspaces_lead)
+{
+	cJSON *a = workspace_new("Mine"), *b = workspace_new("Theirs");
+	char w[24], path[64];
+	struct resp r;
+
+	fx_ws_id(b, w, sizeof(w));
+	char *pid = fx_person(w, "secret", "Secret", NULL, NULL, NULL);
+	snprintf(path, sizeof(path), "/api/v1/leads/%s", pid);
+	api(&r, &s, "GET", path, jstr(a, "admin_token"), NULL);
+	cr_assert_eq(r.status, 404);
+	resp_free(&r);
+	api(&r, &s, "GET", path, jstr(b, "admin_token"), NULL);
+	cr_assert_eq(r.status, 200);
+	resp_free(&r);
+	free(pid);
+	cJSON_Delete(a);
+	cJSON_Delete(b);
+}
