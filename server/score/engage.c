@@ -148,9 +148,8 @@ add_reason(cJSON *reasons, const cJSON *signal, const cJSON *e)
 
 /* Adds up one signal over every day; returns its points. */
 static double
-one_signal(const cJSON *signal, double half_life,
-           const struct engage_row *rows, size_t n, int today,
-           cJSON *reasons)
+one_signal(const cJSON *signal, double half_life, const struct engage_row *rows,
+           size_t n, int today, cJSON *reasons)
 {
 	const char *event = model_string(signal, "event");
 	cJSON *map = cJSON_CreateObject();
@@ -167,8 +166,9 @@ one_signal(const cJSON *signal, double half_life,
 
 		if (!t->total || strcmp(t->event, event) != 0)
 			continue;
-		pts = engage_decay(engage_day_points(signal, t->count, t->value),
-		                   today - t->day, half_life);
+		pts =
+		    engage_decay(engage_day_points(signal, t->count, t->value),
+		                 today - t->day, half_life);
 		total += pts;
 		given = split_day(signal, rows, n, t, pts, map);
 		bump(rest, "points", pts - given);
@@ -191,7 +191,8 @@ double
 engage_compute(const cJSON *model, const struct engage_row *rows, size_t n,
                int today, cJSON *reasons)
 {
-	const cJSON *eng = cJSON_GetObjectItemCaseSensitive(model, "engagement");
+	const cJSON *eng =
+	    cJSON_GetObjectItemCaseSensitive(model, "engagement");
 	double half_life = model_number(eng, "half_life_days", 14);
 	const cJSON *s;
 	double total = 0;

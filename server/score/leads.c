@@ -121,9 +121,8 @@ lead_json(const PGresult *r, int i)
 	add_num(o, "score", r, i, 7);
 	add_num(o, "fit", r, i, 8);
 	add_num(o, "engagement", r, i, 9);
-	cJSON_AddStringToObject(o, "state", PQgetisnull(r, i, 10)
-	                                        ? "near"
-	                                        : "qualified");
+	cJSON_AddStringToObject(o, "state",
+	                        PQgetisnull(r, i, 10) ? "near" : "qualified");
 	if (PQgetisnull(r, i, 10))
 		cJSON_AddItemToObject(o, "rules", cJSON_CreateArray());
 	else
@@ -174,8 +173,9 @@ list_args(struct http_req *req, struct list_args *a)
 		a->sort = "score";
 	if (strcmp(a->sort, "score") && strcmp(a->sort, "fit") &&
 	    strcmp(a->sort, "engagement") && strcmp(a->sort, "qualified_at")) {
-		http_error(req, 400, "sort: must be score, fit, engagement or "
-		                     "qualified_at");
+		http_error(req, 400,
+		           "sort: must be score, fit, engagement or "
+		           "qualified_at");
 		return false;
 	}
 	if (a->subject && strcmp(a->subject, "person") &&
@@ -244,7 +244,8 @@ get_leads(struct http_req *req)
 	}
 	o = cJSON_CreateObject();
 	if (threshold > 0)
-		cJSON_AddNumberToObject(o, "near_score", round(threshold * 10) / 10);
+		cJSON_AddNumberToObject(o, "near_score",
+		                        round(threshold * 10) / 10);
 	else
 		cJSON_AddNullToObject(o, "near_score");
 	list = cJSON_AddArrayToObject(o, "leads");

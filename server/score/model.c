@@ -10,10 +10,10 @@
 
 #include "score/model.h"
 
-#define MAX_DEPTH    16
-#define MAX_ITEMS    200
-#define MAX_TEXT     200
-#define MAX_DAYS     3650
+#define MAX_DEPTH 16
+#define MAX_ITEMS 200
+#define MAX_TEXT  200
+#define MAX_DAYS  3650
 
 /* The path being checked, grown and cut as the walk descends. */
 struct vctx {
@@ -23,7 +23,7 @@ struct vctx {
 	size_t errlen;
 };
 
-static const char *const words[] = {"eq", "gt", "gte", "lt",
+static const char *const words[] = {"eq",  "gt", "gte",    "lt",
                                     "lte", "in", "between"};
 
 static size_t
@@ -52,8 +52,7 @@ pop(struct vctx *v, size_t before)
 static bool
 fail(struct vctx *v, const char *what)
 {
-	snprintf(v->err, v->errlen, "%s: %s", v->len ? v->path : "model",
-	         what);
+	snprintf(v->err, v->errlen, "%s: %s", v->len ? v->path : "model", what);
 	return false;
 }
 
@@ -121,11 +120,13 @@ check_value(struct vctx *v, const char *word, const cJSON *x, bool numeric)
 		if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) < 1 ||
 		    cJSON_GetArraySize(x) > MAX_ITEMS)
 			return fail(v, "must be a non-empty array");
-		cJSON_ArrayForEach(e, x) if (!scalar(e) ||
-		                             (numeric && !finite_number(e)))
-		    return fail(v, numeric ? "must hold numbers"
-		                           : "must hold strings, numbers or "
-		                             "booleans");
+		cJSON_ArrayForEach(e, x)
+		{
+			if (!scalar(e) || (numeric && !finite_number(e)))
+				return fail(v, numeric ? "must hold numbers"
+				                       : "must hold strings, "
+				                         "numbers or booleans");
+		}
 		return true;
 	}
 	if (strcmp(word, "eq") == 0 && !numeric) {
@@ -221,7 +222,8 @@ check_trait_name(struct vctx *v, const cJSON *obj)
 	if (!check_string(v, obj, "trait", true))
 		return false;
 	at = push(v, ".trait");
-	if ((strncmp(t->valuestring, "person.", 7) != 0 || !t->valuestring[7]) &&
+	if ((strncmp(t->valuestring, "person.", 7) != 0 ||
+	     !t->valuestring[7]) &&
 	    (strncmp(t->valuestring, "account.", 8) != 0 || !t->valuestring[8]))
 		ok = fail(v, "must start with person. or account.");
 	pop(v, at);
@@ -282,8 +284,10 @@ check_where(struct vctx *v, const cJSON *a)
 	at = push(v, ".where");
 	if (!cJSON_IsObject(w) || cJSON_GetArraySize(w) < 1)
 		return fail(v, "must be an object of property values");
-	cJSON_ArrayForEach(it, w) if (!scalar(it))
+	cJSON_ArrayForEach(it, w)
 	{
+		if (scalar(it))
+			continue;
 		push(v, ".%s", it->string);
 		return fail(v, "must be a string, number or boolean");
 	}
@@ -295,8 +299,8 @@ static bool
 check_count(struct vctx *v, const cJSON *a)
 {
 	static const char *const keys[] = {
-	    "event", "where", "within_days", "since", "eq", "gt", "gte",
-	    "lt",    "lte",   "in",          "between", NULL};
+	    "event", "where", "within_days", "since", "eq",      "gt",
+	    "gte",   "lt",    "lte",         "in",    "between", NULL};
 
 	return only_keys(v, a, keys) && check_string(v, a, "event", true) &&
 	       check_where(v, a) && check_window(v, a) &&
@@ -306,10 +310,9 @@ check_count(struct vctx *v, const cJSON *a)
 static bool
 check_active_days(struct vctx *v, const cJSON *a)
 {
-	static const char *const keys[] = {"within_days", "since", "eq",
-	                                   "gt",          "gte",   "lt",
-	                                   "lte",         "in",    "between",
-	                                   NULL};
+	static const char *const keys[] = {"within_days", "since", "eq",  "gt",
+	                                   "gte",         "lt",    "lte", "in",
+	                                   "between",     NULL};
 
 	if (!only_keys(v, a, keys) || !check_window(v, a))
 		return false;
@@ -322,9 +325,8 @@ check_active_days(struct vctx *v, const cJSON *a)
 static bool
 check_trait_atom(struct vctx *v, const cJSON *a)
 {
-	static const char *const keys[] = {"trait", "eq", "gt",      "gte",
-	                                   "lt",    "lte", "in", "between",
-	                                   NULL};
+	static const char *const keys[] = {
+	    "trait", "eq", "gt", "gte", "lt", "lte", "in", "between", NULL};
 
 	return only_keys(v, a, keys) && check_trait_name(v, a) &&
 	       check_comparison(v, a, false);
@@ -333,7 +335,7 @@ check_trait_atom(struct vctx *v, const cJSON *a)
 static bool
 check_numeric_atom(struct vctx *v, const cJSON *a)
 {
-	static const char *const keys[] = {"eq", "gt", "gte",     "lt",
+	static const char *const keys[] = {"eq",  "gt", "gte",     "lt",
 	                                   "lte", "in", "between", NULL};
 
 	return only_keys(v, a, keys) && check_comparison(v, a, true);
@@ -442,9 +444,12 @@ check_fit(struct vctx *v, const cJSON *fit)
 static bool
 check_signal(struct vctx *v, const cJSON *s)
 {
-	static const char *const keys[] = {"event",       "points",
-	                                   "cap_per_day", "per_minutes",
-	                                   "after_viewing_release", NULL};
+	static const char *const keys[] = {"event",
+	                                   "points",
+	                                   "cap_per_day",
+	                                   "per_minutes",
+	                                   "after_viewing_release",
+	                                   NULL};
 	const cJSON *avr;
 
 	if (!cJSON_IsObject(s))
@@ -508,7 +513,8 @@ check_rule_id(struct vctx *v, const cJSON *r, const cJSON *rules, int i)
 		return fail(v, "must have at most 64 characters");
 	for (p = id->valuestring; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_')
-			return fail(v, "may hold only letters, digits, - and _");
+			return fail(v,
+			            "may hold only letters, digits, - and _");
 	for (int j = 0; j < i; j++) {
 		const cJSON *o = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetArrayItem(rules, j), "id");
@@ -532,10 +538,12 @@ check_notify(struct vctx *v, const cJSON *r)
 	at = push(v, ".notify");
 	if (!cJSON_IsArray(n) || cJSON_GetArraySize(n) > 20)
 		return fail(v, "must be an array of at most 20 names");
-	cJSON_ArrayForEach(it, n) if (!cJSON_IsString(it) ||
-	                              !it->valuestring[0] ||
-	                              strlen(it->valuestring) > MAX_TEXT)
-	    return fail(v, "must hold non-empty strings");
+	cJSON_ArrayForEach(it, n)
+	{
+		if (!cJSON_IsString(it) || !it->valuestring[0] ||
+		    strlen(it->valuestring) > MAX_TEXT)
+			return fail(v, "must hold non-empty strings");
+	}
 	pop(v, at);
 	return true;
 }
@@ -543,9 +551,8 @@ check_notify(struct vctx *v, const cJSON *r)
 static bool
 check_rule(struct vctx *v, const cJSON *r, const cJSON *rules, int i)
 {
-	static const char *const keys[] = {"id",     "name",   "subject",
-	                                   "when",   "notify", "cooldown_days",
-	                                   NULL};
+	static const char *const keys[] = {
+	    "id", "name", "subject", "when", "notify", "cooldown_days", NULL};
 	const cJSON *s, *when;
 	size_t at;
 
@@ -556,9 +563,9 @@ check_rule(struct vctx *v, const cJSON *r, const cJSON *rules, int i)
 	    !check_number(v, r, "cooldown_days", false, 0, MAX_DAYS, false))
 		return false;
 	s = cJSON_GetObjectItemCaseSensitive(r, "subject");
-	if (s != NULL && (!cJSON_IsString(s) ||
-	                  (strcmp(s->valuestring, "person") != 0 &&
-	                   strcmp(s->valuestring, "account") != 0))) {
+	if (s != NULL &&
+	    (!cJSON_IsString(s) || (strcmp(s->valuestring, "person") != 0 &&
+	                            strcmp(s->valuestring, "account") != 0))) {
 		push(v, ".subject");
 		return fail(v, "must be \"person\" or \"account\"");
 	}
@@ -716,7 +723,11 @@ model_comparison(const cJSON *atom)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, atom) if (is_word(it->string)) return it;
+	cJSON_ArrayForEach(it, atom)
+	{
+		if (is_word(it->string))
+			return it;
+	}
 	return NULL;
 }
 
@@ -787,7 +798,11 @@ model_compare(const cJSON *cmp, const cJSON *actual)
 	if (strcmp(cmp->string, "eq") == 0)
 		return same(cmp, actual);
 	if (strcmp(cmp->string, "in") == 0) {
-		cJSON_ArrayForEach(e, cmp) if (same(e, actual)) return true;
+		cJSON_ArrayForEach(e, cmp)
+		{
+			if (same(e, actual))
+				return true;
+		}
 		return false;
 	}
 	if (!as_number(actual, &a))
@@ -867,8 +882,8 @@ model_lowest_threshold(const cJSON *model)
 	cJSON_ArrayForEach(rule,
 	                   cJSON_GetObjectItemCaseSensitive(model, "rules"))
 	{
-		double t = threshold(
-		    cJSON_GetObjectItemCaseSensitive(rule, "when"));
+		double t =
+		    threshold(cJSON_GetObjectItemCaseSensitive(rule, "when"));
 
 		if (t > 0 && (best == 0 || t < best))
 			best = t;

@@ -70,8 +70,8 @@ active_days(const cJSON *atom, const struct rules_input *in)
 	for (size_t i = 0; i < in->nrows; i++) {
 		const struct engage_row *r = &in->rows[i];
 
-		if (r->total && r->count > 0 && r->day >= from && r->day <= to &&
-		    !seen[r->day - from]) {
+		if (r->total && r->count > 0 && r->day >= from &&
+		    r->day <= to && !seen[r->day - from]) {
 			seen[r->day - from] = true;
 			n++;
 		}
@@ -84,8 +84,8 @@ active_days(const cJSON *atom, const struct rules_input *in)
 static bool
 score_compare(const cJSON *cmp, double actual, bool holding)
 {
-	if (holding && (strcmp(cmp->string, "gt") == 0 ||
-	                strcmp(cmp->string, "gte") == 0))
+	if (holding &&
+	    (strcmp(cmp->string, "gt") == 0 || strcmp(cmp->string, "gte") == 0))
 		actual /= RULES_HOLD;
 	else if (holding && (strcmp(cmp->string, "lt") == 0 ||
 	                     strcmp(cmp->string, "lte") == 0))
@@ -107,14 +107,18 @@ trait_atom(const cJSON *atom, const struct rules_input *in)
 		return RULES_FALSE;
 	/* Under an account rule a person trait holds when any of its
 	 * people has it. */
-	cJSON_ArrayForEach(p, people) if (model_compare(
-	    cmp, cJSON_GetObjectItemCaseSensitive(p, trait + 7))) return RULES_TRUE;
+	cJSON_ArrayForEach(p, people)
+	{
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, trait + 7);
+
+		if (model_compare(cmp, v))
+			return RULES_TRUE;
+	}
 	return RULES_FALSE;
 }
 
 static enum rules_result
-list(const cJSON *items, const struct rules_input *in, bool holding,
-     bool all)
+list(const cJSON *items, const struct rules_input *in, bool holding, bool all)
 {
 	const cJSON *c;
 
@@ -147,8 +151,9 @@ rules_eval(const cJSON *when, const struct rules_input *in, bool holding)
 	if (strcmp(kind, "not") == 0) {
 		/* Loosening under a negation would tighten: none there. */
 		r = rules_eval(atom, in, false);
-		return r == RULES_ERROR ? r : r == RULES_TRUE ? RULES_FALSE
-		                                              : RULES_TRUE;
+		return r == RULES_ERROR  ? r
+		       : r == RULES_TRUE ? RULES_FALSE
+		                         : RULES_TRUE;
 	}
 	if (strcmp(kind, "trait") == 0)
 		return trait_atom(atom, in);
@@ -209,9 +214,9 @@ rules_horizon(const cJSON *model, bool *needs_signup)
 	cJSON_ArrayForEach(rule,
 	                   cJSON_GetObjectItemCaseSensitive(model, "rules"))
 	{
-		int h = cond_horizon(
-		    cJSON_GetObjectItemCaseSensitive(rule, "when"),
-		    needs_signup);
+		int h =
+		    cond_horizon(cJSON_GetObjectItemCaseSensitive(rule, "when"),
+		                 needs_signup);
 
 		if (h < 0 || best < 0)
 			best = -1;

@@ -12,8 +12,8 @@
 
 /* Counts events of a `count` atom that has `where`, over days from..to
  * (inclusive, workspace time zone).  Returns false when it cannot. */
-typedef bool (*rules_count_fn)(void *arg, const cJSON *atom, int from,
-                               int to, double *out);
+typedef bool (*rules_count_fn)(void *arg, const cJSON *atom, int from, int to,
+                               double *out);
 
 struct rules_input {
 	double fit;
@@ -22,7 +22,7 @@ struct rules_input {
 	const cJSON *facts; /* {"person":{..},"account":{..},"people":[..]} */
 	const struct engage_row *rows; /* daily totals are read */
 	size_t nrows;
-	int today;      /* days since 2000-01-01, workspace time zone */
+	int today; /* days since 2000-01-01, workspace time zone */
 	bool has_signup;
 	int signup_day; /* same scale */
 	rules_count_fn count_where;
@@ -39,8 +39,7 @@ enum rules_result { RULES_FALSE = 0, RULES_TRUE = 1, RULES_ERROR = -1 };
  * in the rule's state now: fit, engagement and score thresholds then
  * loosen by RULES_HOLD so that a hovering score does not flap. */
 enum rules_result rules_eval(const cJSON *when, const struct rules_input *in,
-                             bool holding)
-    __attribute__((warn_unused_result));
+                             bool holding) __attribute__((warn_unused_result));
 
 /* The days (inclusive) a count or active_days atom looks at.  Returns
  * false when the window is empty (since signup with no signup date, or

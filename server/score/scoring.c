@@ -170,11 +170,13 @@ put_scoring(struct http_req *req)
 		log_warn("req=%s ws=%s scoring save failed: %s", req->id, ws,
 		         err);
 		if (st == DB_BAD_INPUT)
-			http_error(req, 409, "version: the model changed at "
-			                     "the same time; read and retry");
+			http_error(req, 409,
+			           "version: the model changed at "
+			           "the same time; read and retry");
 		else
-			http_error(req, db_http_status(st), "database "
-			                                    "unavailable");
+			http_error(req, db_http_status(st),
+			           "database "
+			           "unavailable");
 		goto out;
 	}
 	log_info("req=%s ws=%s version=%s scoring model saved", req->id, ws,

@@ -86,16 +86,20 @@ first_day(const struct subject *s)
 	return from;
 }
 
+static const cJSON *
+signals_of(const cJSON *model)
+{
+	return cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(model, "engagement"), "signals");
+}
+
 /* True when the signal counts only after a release view. */
 static bool
 attributed(const cJSON *model, const char *event)
 {
 	const cJSON *sig;
 
-	cJSON_ArrayForEach(sig, cJSON_GetObjectItemCaseSensitive(
-	                            cJSON_GetObjectItemCaseSensitive(
-	                                model, "engagement"),
-	                            "signals"))
+	cJSON_ArrayForEach(sig, signals_of(model))
 	{
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
 		        sig, "after_viewing_release")) &&
@@ -151,10 +155,7 @@ signal_arrays(const cJSON *model, cJSON *all, cJSON *attr)
 {
 	const cJSON *sig;
 
-	cJSON_ArrayForEach(sig, cJSON_GetObjectItemCaseSensitive(
-	                            cJSON_GetObjectItemCaseSensitive(
-	                                model, "engagement"),
-	                            "signals"))
+	cJSON_ArrayForEach(sig, signals_of(model))
 	{
 		const char *ev = model_string(sig, "event");
 		cJSON *to = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
@@ -291,15 +292,16 @@ count_where(void *arg, const cJSON *atom, int from, int to, double *out)
 	char f[24], t[24];
 	char *where = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(atom, "where"));
-	const char *p[7] = {s->ws, s->people.data, model_string(atom, "event"),
-	                    where, f, t, s->tz};
+	const char *p[7] = {
+	    s->ws, s->people.data, model_string(atom, "event"), where, f,
+	    t,     s->tz};
 	PGresult *r = NULL;
 	bool ok;
 
 	snprintf(f, sizeof(f), "%d", from < -100000 ? -100000 : from);
 	snprintf(t, sizeof(t), "%d", to);
-	ok = where != NULL &&
-	     db_query(s->c, &r, count_where_sql, 7, p) == DB_OK;
+	ok =
+	    where != NULL && db_query(s->c, &r, count_where_sql, 7, p) == DB_OK;
 	*out = ok ? strtod(PQgetvalue(r, 0, 0), NULL) : 0;
 	PQclear(r);
 	free(where);
@@ -337,9 +339,16 @@ enter(struct subject *s, const cJSON *rule)
 	char *reasons = cJSON_PrintUnformatted(s->reasons);
 	char *notify = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(rule, "notify"));
-	const char *p[11] = {s->ws,  s->type, s->id,   model_string(rule, "id"),
-	                     model_string(rule, "name"), ver,
-	                     score,  fit,     eng,     reasons,
+	const char *p[11] = {s->ws,
+	                     s->type,
+	                     s->id,
+	                     model_string(rule, "id"),
+	                     model_string(rule, "name"),
+	                     ver,
+	                     score,
+	                     fit,
+	                     eng,
+	                     reasons,
 	                     notify ? notify : "[]"};
 	enum db_status result;
 
@@ -484,10 +493,10 @@ save(struct subject *s)
 	char score[32], fit[32], eng[32], ver[16], today[16];
 	char *reasons = cJSON_PrintUnformatted(s->reasons);
 	bool person = strcmp(s->type, "person") == 0;
-	const char *p[10] = {s->ws,   s->id, score, fit,
-	                     eng,     reasons, ver,
-	                     s->timed || s->nrows > 0 ? "true" : "false",
-	                     today,   s->tz};
+	const char *p[10] = {
+	    s->ws, s->id,   score, fit,
+	    eng,   reasons, ver,   s->timed || s->nrows > 0 ? "true" : "false",
+	    today, s->tz};
 	enum db_status result = DB_ERROR;
 
 	snprintf(score, sizeof(score), "%.1f", s->score);
@@ -658,8 +667,7 @@ subject_reset(struct subject *s)
 }
 
 enum db_status
-subject_score_person(struct db_conn *c, int64_t workspace_id,
-                     int64_t person_id)
+subject_score_person(struct db_conn *c, int64_t workspace_id, int64_t person_id)
 {
 	struct subject s = {.c = c};
 	char pid[24], account_id[24] = "";

@@ -15,8 +15,7 @@ static struct srv s;
 static void
 up(void)
 {
-	static const char *const env[] = {"HERALD_SCORE_SWEEP_SECONDS=1",
-	                                  NULL};
+	static const char *const env[] = {"HERALD_SCORE_SWEEP_SECONDS=1", NULL};
 
 	srv_start(&s, env);
 }
@@ -64,8 +63,7 @@ setup_ws(struct ctx *c, const char *tz, const char *model)
 
 	c->ws = workspace_new("Rules");
 	fx_ws_id(c->ws, c->id, sizeof(c->id));
-	PQclear(sql("UPDATE workspaces SET timezone = $2 WHERE id = $1", 2,
-	            p));
+	PQclear(sql("UPDATE workspaces SET timezone = $2 WHERE id = $1", 2, p));
 	fx_model(c->id, model);
 }
 
@@ -77,8 +75,8 @@ track(const struct ctx *c, const char *person, const char *name,
 }
 
 static void
-expect(const struct ctx *c, const char *type, const char *id,
-       const char *rule, long n)
+expect(const struct ctx *c, const char *type, const char *id, const char *rule,
+       long n)
 {
 	cr_expect_eq(fx_quals(c->id, type, id, rule), n,
 	             "%s %s rule %s: want %ld qualifications", type, id, rule,

@@ -14,8 +14,7 @@ static struct srv s;
 static void
 up(void)
 {
-	static const char *const env[] = {"HERALD_SCORE_SWEEP_SECONDS=1",
-	                                  NULL};
+	static const char *const env[] = {"HERALD_SCORE_SWEEP_SECONDS=1", NULL};
 
 	srv_start(&s, env);
 }
@@ -70,7 +69,8 @@ find_reason(const cJSON *reasons, const char *event, const char *release)
 	cJSON_ArrayForEach(r, reasons)
 	{
 		if (strcmp(jstr(r, "event"), event) == 0 &&
-		    (release == NULL || strcmp(jstr(r, "release"), release) == 0))
+		    (release == NULL ||
+		     strcmp(jstr(r, "release"), release) == 0))
 			return r;
 	}
 	return NULL;
@@ -98,11 +98,12 @@ Test(scoring, alex_qualifies_with_named_reasons_and_jane_does_not)
 	cr_assert_eq(num(r.json, "version"), 1);
 	resp_free(&r);
 
-	char *acme = fx_account(w, "acme", "Acme",
-	                        "{\"employees\": 200, \"industry\": \"software\","
-	                        " \"country\": \"US\"}");
-	char *alex = fx_person(w, "alex", "Alex", "{\"role\": \"CTO\"}", acme,
-	                       NULL);
+	char *acme =
+	    fx_account(w, "acme", "Acme",
+	               "{\"employees\": 200, \"industry\": \"software\","
+	               " \"country\": \"US\"}");
+	char *alex =
+	    fx_person(w, "alex", "Alex", "{\"role\": \"CTO\"}", acme, NULL);
 	char *jane = fx_person(w, "jane", "Jane", "{\"role\": \"designer\"}",
 	                       acme, NULL);
 	char *viz = fx_release(w, "data-viz", "Data visualization", "{charts}");
@@ -138,13 +139,13 @@ Test(scoring, alex_qualifies_with_named_reasons_and_jane_does_not)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	const cJSON *reasons =
 	    cJSON_GetObjectItemCaseSensitive(r.json, "reasons");
-	const cJSON *read = find_reason(reasons, "release_read",
-	                                "Data visualization");
-	const cJSON *share = find_reason(reasons, "release_shared",
-	                                 "Data visualization");
+	const cJSON *read =
+	    find_reason(reasons, "release_read", "Data visualization");
+	const cJSON *share =
+	    find_reason(reasons, "release_shared", "Data visualization");
 	const cJSON *feat = find_reason(reasons, "feature_used", NULL);
-	const cJSON *view = find_reason(reasons, "release_viewed",
-	                                "Data visualization");
+	const cJSON *view =
+	    find_reason(reasons, "release_viewed", "Data visualization");
 	cr_assert_not_null(read, "%s", r.body);
 	cr_assert_float_eq(num(read, "minutes"), 3.2, 0.01);
 	cr_assert_eq(num(read, "count"), 2);
@@ -258,13 +259,12 @@ Test(scoring, an_invalid_model_is_refused_naming_its_path)
 	        " {\"score\": {\"gte\": 1}}}]}",
 	        "rules[1].id");
 	refused(tok, "{" FIT "," ENG "}", "rules");
-	refused(tok, "{" FIT "," ENG ", \"rules\": [], \"extra\": 1}",
-	        "extra");
+	refused(tok, "{" FIT "," ENG ", \"rules\": [], \"extra\": 1}", "extra");
 	refused(tok, "[1, 2]", "model");
 	api(&r, &s, "GET", "/api/v1/scoring/versions", tok, NULL);
 	cr_assert_eq(r.status, 200);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(
-	                 r.json, "versions")),
+	cr_assert_eq(cJSON_GetArraySize(
+	                 cJSON_GetObjectItemCaseSensitive(r.json, "versions")),
 	             0, "a refused model was saved: %s", r.body);
 	resp_free(&r);
 	cJSON_Delete(ws);
@@ -279,8 +279,8 @@ Test(scoring, every_change_is_a_version_and_the_default_model_applies_first)
 	api(&r, &s, "GET", "/api/v1/scoring", tok, NULL);
 	cr_assert_eq(r.status, 200);
 	cr_assert_eq(num(r.json, "version"), 0);
-	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r.json,
-	                                                        "default")));
+	cr_assert(
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r.json, "default")));
 	/* The default model passes its own validation. */
 	char *def = cJSON_PrintUnformatted(
 	    cJSON_GetObjectItemCaseSensitive(r.json, "model"));
@@ -338,10 +338,10 @@ Test(scoring, leads_list_qualified_and_near_people_and_accounts)
 	                       "{\"employees\": 500, \"industry\": "
 	                       "\"fintech\", \"country\": \"DE\"}");
 	char *tiny = fx_account(w, "tiny", "Tiny", "{\"employees\": 3}");
-	char *hot = fx_person(w, "hot", "Hot", "{\"role\": \"cto\"}", big,
-	                      NULL);
-	char *warm = fx_person(w, "warm", "Warm", "{\"role\": \"dev\"}", big,
-	                       NULL);
+	char *hot =
+	    fx_person(w, "hot", "Hot", "{\"role\": \"cto\"}", big, NULL);
+	char *warm =
+	    fx_person(w, "warm", "Warm", "{\"role\": \"dev\"}", big, NULL);
 	char *cold = fx_person(w, "cold", "Cold", NULL, tiny, NULL);
 	char *rel = fx_release(w, "r", "R", "{}");
 	char *t = fx_ago("-1 hour");
@@ -361,8 +361,8 @@ Test(scoring, leads_list_qualified_and_near_people_and_accounts)
 	cr_assert_str_eq(got, "account:Big Co:near,person:Hot:qualified,"
 	                      "person:Warm:near");
 	resp_free(&r);
-	api(&r, &s, "GET", "/api/v1/leads?subject=person&sort=engagement",
-	    tok, NULL);
+	api(&r, &s, "GET", "/api/v1/leads?subject=person&sort=engagement", tok,
+	    NULL);
 	names(cJSON_GetObjectItemCaseSensitive(r.json, "leads"), got,
 	      sizeof(got));
 	cr_assert_str_eq(got, "person:Hot:qualified,person:Warm:near");
@@ -373,9 +373,9 @@ Test(scoring, leads_list_qualified_and_near_people_and_accounts)
 	cr_assert_str_eq(got, "person:Hot:qualified");
 	const cJSON *l = cJSON_GetArrayItem(
 	    cJSON_GetObjectItemCaseSensitive(r.json, "leads"), 0);
-	cr_assert_str_eq(jstr(cJSON_GetObjectItemCaseSensitive(l, "account"),
-	                      "name"),
-	                 "Big Co");
+	cr_assert_str_eq(
+	    jstr(cJSON_GetObjectItemCaseSensitive(l, "account"), "name"),
+	    "Big Co");
 	cr_assert_str_eq(jstr(l, "email"), "hot@example.test");
 	cr_assert_str_eq(
 	    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(l, "rules"), 0)

@@ -23,12 +23,12 @@ fx_account(const char *ws, const char *ext, const char *name,
 }
 
 char *
-fx_person(const char *ws, const char *ext, const char *name,
-          const char *traits, const char *account, const char *signed_up)
+fx_person(const char *ws, const char *ext, const char *name, const char *traits,
+          const char *account, const char *signed_up)
 {
 	char email[256];
-	const char *p[7] = {ws, ext, name, traits ? traits : "{}", account,
-	                    signed_up, email};
+	const char *p[7] = {ws,      ext,       name, traits ? traits : "{}",
+	                    account, signed_up, email};
 
 	snprintf(email, sizeof(email), "%s@example.test", ext);
 	return sql_value("INSERT INTO persons (workspace_id, external_id,"
@@ -76,13 +76,12 @@ static const char event_sql[] =
     " SELECT pg_notify('herald_score', $1::text)";
 
 void
-fx_event(const char *ws, const char *person, const char *kind,
-         const char *name, const char *release, const char *props,
-         const char *at, int n)
+fx_event(const char *ws, const char *person, const char *kind, const char *name,
+         const char *release, const char *props, const char *at, int n)
 {
 	char count[16];
-	const char *p[8] = {ws, kind, name, person, release,
-	                    props ? props : "{}", at, count};
+	const char *p[8] = {
+	    ws, kind, name, person, release, props ? props : "{}", at, count};
 
 	snprintf(count, sizeof(count), "%d", n);
 	PQclear(sql(event_sql, 8, p));

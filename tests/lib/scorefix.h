@@ -16,8 +16,7 @@ char *fx_account(const char *ws, const char *ext, const char *name,
 /* A new person; account may be NULL; signed_up is a timestamptz text or
  * NULL.  Returns the id (malloc'd). */
 char *fx_person(const char *ws, const char *ext, const char *name,
-                const char *traits, const char *account,
-                const char *signed_up);
+                const char *traits, const char *account, const char *signed_up);
 
 /* A published release with features (PostgreSQL array text such as
  * "{charts}").  Returns its id (malloc'd). */

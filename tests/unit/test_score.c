@@ -19,14 +19,14 @@ invalid(const char *json, const char *want)
 	char err[512];
 
 	cr_assert_not_null(m, "bad test JSON: %s", json);
-	cr_assert_not(model_validate(m, err, sizeof(err)), "accepted %s",
-	              json);
+	cr_assert_not(model_validate(m, err, sizeof(err)), "accepted %s", json);
 	cr_assert_str_eq(err, want);
 	cJSON_Delete(m);
 }
 
-#define BASE "\"fit\":{\"criteria\":[]},\"engagement\":" \
-             "{\"half_life_days\":14,\"signals\":[]}"
+#define BASE                                                                   \
+	"\"fit\":{\"criteria\":[]},\"engagement\":"                            \
+	"{\"half_life_days\":14,\"signals\":[]}"
 
 Test(model, the_default_model_is_valid)
 {
@@ -97,7 +97,8 @@ Test(model, comparisons_read_numbers_in_strings_and_ignore_case)
 	cr_assert(model_compare(cJSON_GetObjectItem(c, "in"), cto));
 	cr_assert(model_compare(cJSON_GetObjectItem(c, "between"), n));
 	cr_assert(model_compare_number(cJSON_GetObjectItem(c, "between"), 50));
-	cr_assert(model_compare_number(cJSON_GetObjectItem(c, "between"), 1000));
+	cr_assert(
+	    model_compare_number(cJSON_GetObjectItem(c, "between"), 1000));
 	cr_assert_not(
 	    model_compare_number(cJSON_GetObjectItem(c, "between"), 1000.5));
 	cr_assert(model_compare(cJSON_GetObjectItem(c, "eq"), t));
@@ -109,7 +110,8 @@ Test(model, comparisons_read_numbers_in_strings_and_ignore_case)
 Test(model, the_lowest_threshold_adds_an_all_and_takes_the_least_any)
 {
 	cJSON *m = cJSON_Parse(
-	    "{\"rules\":[{\"id\":\"a\",\"when\":{\"all\":[{\"fit\":{\"gte\":60}},"
+	    "{\"rules\":[{\"id\":\"a\",\"when\":{\"all\":[{\"fit\":{\"gte\":60}"
+	    "},"
 	    "{\"engagement\":{\"gte\":25}}]}},{\"id\":\"b\",\"when\":{\"any\":"
 	    "[{\"score\":{\"gt\":120}},{\"count\":{\"event\":\"x\",\"gte\":1}}"
 	    "]}}]}");
@@ -136,18 +138,19 @@ static const char fit_model[] =
 Test(fit, matching_criteria_add_up_capped_at_100_with_reasons)
 {
 	cJSON *m = cJSON_Parse(fit_model), *reasons = cJSON_CreateArray();
-	cJSON *f = cJSON_Parse("{\"person\":{\"role\":\"cto\",\"plan\":"
-	                       "\"trial\"},\"account\":{\"employees\":\"200\","
-	                       "\"industry\":\"software\",\"country\":\"FR\"}}");
+	cJSON *f =
+	    cJSON_Parse("{\"person\":{\"role\":\"cto\",\"plan\":"
+	                "\"trial\"},\"account\":{\"employees\":\"200\","
+	                "\"industry\":\"software\",\"country\":\"FR\"}}");
 
 	double fit = fit_compute(m, f, reasons);
 
 	cr_assert_float_eq(fit, 100, 1e-9);
 	cr_assert_eq(cJSON_GetArraySize(reasons), 4);
-	cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetArrayItem(reasons, 0),
-	                                     "trait")
-	                     ->valuestring,
-	                 "account.employees");
+	cr_assert_str_eq(
+	    cJSON_GetObjectItem(cJSON_GetArrayItem(reasons, 0), "trait")
+	        ->valuestring,
+	    "account.employees");
 	cJSON_Delete(f);
 	f = cJSON_Parse("{\"person\":{\"role\":\"dev\"},\"account\":{}}");
 	cr_assert_float_eq(fit_compute(m, f, NULL), 0, 1e-9);
@@ -227,15 +230,15 @@ Test(engage, the_sum_decays_by_day_and_reasons_name_releases)
 	const cJSON *r0 = cJSON_GetArrayItem(reasons, 0);
 	cr_assert_str_eq(cJSON_GetObjectItem(r0, "detail")->valuestring,
 	                 "Charts");
-	cr_assert_float_eq(cJSON_GetObjectItem(r0, "points")->valuedouble,
-	                   3.8, 1e-9);
+	cr_assert_float_eq(cJSON_GetObjectItem(r0, "points")->valuedouble, 3.8,
+	                   1e-9);
 	cr_assert_float_eq(cJSON_GetObjectItem(r0, "count")->valuedouble, 6,
 	                   1e-9);
 	const cJSON *rd = cJSON_GetArrayItem(reasons, 2);
 	cr_assert_str_eq(cJSON_GetObjectItem(rd, "event")->valuestring,
 	                 "release_read");
-	cr_assert_float_eq(cJSON_GetObjectItem(rd, "minutes")->valuedouble,
-	                   3.2, 1e-9);
+	cr_assert_float_eq(cJSON_GetObjectItem(rd, "minutes")->valuedouble, 3.2,
+	                   1e-9);
 	const cJSON *sh = cJSON_GetArrayItem(reasons, 3);
 	cr_assert_null(cJSON_GetObjectItem(sh, "detail"));
 	cr_assert_float_eq(cJSON_GetObjectItem(sh, "points")->valuedouble, 10,
@@ -304,15 +307,22 @@ Test(rules, within_days_takes_today_and_the_days_before)
 	input(&in, &calls);
 	/* 6 days: 995..1000 holds 7; 7 days: 994..1000 holds 107. */
 	cr_assert_eq(eval("{\"count\":{\"event\":\"msg\",\"within_days\":6,"
-	                  "\"eq\":7}}", &in, false), RULES_TRUE);
+	                  "\"eq\":7}}",
+	                  &in, false),
+	             RULES_TRUE);
 	cr_assert_eq(eval("{\"count\":{\"event\":\"msg\",\"within_days\":7,"
-	                  "\"eq\":107}}", &in, false), RULES_TRUE);
-	cr_assert_eq(eval("{\"count\":{\"event\":\"msg\",\"gte\":107}}", &in,
-	                  false), RULES_TRUE);
-	cr_assert_eq(eval("{\"active_days\":{\"within_days\":6,\"eq\":2}}",
-	                  &in, false), RULES_TRUE);
-	cr_assert_eq(eval("{\"active_days\":{\"within_days\":7,\"eq\":3}}",
-	                  &in, false), RULES_TRUE);
+	                  "\"eq\":107}}",
+	                  &in, false),
+	             RULES_TRUE);
+	cr_assert_eq(
+	    eval("{\"count\":{\"event\":\"msg\",\"gte\":107}}", &in, false),
+	    RULES_TRUE);
+	cr_assert_eq(
+	    eval("{\"active_days\":{\"within_days\":6,\"eq\":2}}", &in, false),
+	    RULES_TRUE);
+	cr_assert_eq(
+	    eval("{\"active_days\":{\"within_days\":7,\"eq\":3}}", &in, false),
+	    RULES_TRUE);
 }
 
 Test(rules, since_signup_counts_the_signup_day_as_day_one)
@@ -325,19 +335,27 @@ Test(rules, since_signup_counts_the_signup_day_as_day_one)
 	 * but not 980's neighbour 990 (6). */
 	in.signup_day = 972;
 	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"since\":"
-	                  "\"signup\",\"within_days\":10,\"eq\":2}}", &in,
-	                  false), RULES_TRUE);
+	                  "\"signup\",\"within_days\":10,\"eq\":2}}",
+	                  &in, false),
+	             RULES_TRUE);
 	in.signup_day = 971; /* 971..980: only day 980 */
 	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"since\":"
-	                  "\"signup\",\"within_days\":10,\"eq\":1}}", &in,
-	                  false), RULES_TRUE);
+	                  "\"signup\",\"within_days\":10,\"eq\":1}}",
+	                  &in, false),
+	             RULES_TRUE);
 	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"since\":"
-	                  "\"signup\",\"eq\":8}}", &in, false), RULES_TRUE);
+	                  "\"signup\",\"eq\":8}}",
+	                  &in, false),
+	             RULES_TRUE);
 	in.has_signup = false;
 	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"since\":"
-	                  "\"signup\",\"gte\":0}}", &in, false), RULES_TRUE);
+	                  "\"signup\",\"gte\":0}}",
+	                  &in, false),
+	             RULES_TRUE);
 	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"since\":"
-	                  "\"signup\",\"gte\":1}}", &in, false), RULES_FALSE);
+	                  "\"signup\",\"gte\":1}}",
+	                  &in, false),
+	             RULES_FALSE);
 }
 
 Test(rules, where_counts_go_to_the_callback_with_the_window)
@@ -347,10 +365,12 @@ Test(rules, where_counts_go_to_the_callback_with_the_window)
 
 	input(&in, &calls);
 	cr_assert_eq(eval("{\"count\":{\"event\":\"v\",\"where\":{\"e\":true},"
-	                  "\"within_days\":7,\"gte\":5}}", &in, false),
+	                  "\"within_days\":7,\"gte\":5}}",
+	                  &in, false),
 	             RULES_TRUE);
 	cr_assert_eq(eval("{\"count\":{\"event\":\"v\",\"where\":{\"e\":true},"
-	                  "\"within_days\":6,\"gte\":5}}", &in, false),
+	                  "\"within_days\":6,\"gte\":5}}",
+	                  &in, false),
 	             RULES_FALSE);
 	cr_assert_eq(calls, 2);
 }
@@ -366,14 +386,21 @@ Test(rules, all_any_not_and_traits_combine)
 	in.facts = facts;
 	cr_assert_eq(eval("{\"all\":[{\"fit\":{\"gte\":60}},{\"trait\":"
 	                  "{\"trait\":\"person.role\",\"in\":[\"cto\"]}}]}",
-	                  &in, false), RULES_TRUE);
+	                  &in, false),
+	             RULES_TRUE);
 	cr_assert_eq(eval("{\"any\":[{\"fit\":{\"gt\":60}},{\"trait\":"
 	                  "{\"trait\":\"account.employees\",\"lt\":10}}]}",
-	                  &in, false), RULES_FALSE);
-	cr_assert_eq(eval("{\"not\":{\"trait\":{\"trait\":\"account.employees\","
-	                  "\"between\":[50,100]}}}", &in, false), RULES_TRUE);
+	                  &in, false),
+	             RULES_FALSE);
+	cr_assert_eq(
+	    eval("{\"not\":{\"trait\":{\"trait\":\"account.employees\","
+	         "\"between\":[50,100]}}}",
+	         &in, false),
+	    RULES_TRUE);
 	cr_assert_eq(eval("{\"trait\":{\"trait\":\"account.plan\",\"eq\":"
-	                  "\"pro\"}}", &in, false), RULES_FALSE);
+	                  "\"pro\"}}",
+	                  &in, false),
+	             RULES_FALSE);
 	cJSON_Delete(facts);
 }
 
@@ -384,8 +411,7 @@ Test(rules, holding_loosens_score_thresholds_by_ten_percent)
 
 	input(&in, &calls);
 	in.score = 46;
-	cr_assert_eq(eval("{\"score\":{\"gte\":50}}", &in, false),
-	             RULES_FALSE);
+	cr_assert_eq(eval("{\"score\":{\"gte\":50}}", &in, false), RULES_FALSE);
 	cr_assert_eq(eval("{\"score\":{\"gte\":50}}", &in, true), RULES_TRUE);
 	in.score = 44.9;
 	cr_assert_eq(eval("{\"score\":{\"gte\":50}}", &in, true), RULES_FALSE);
