@@ -1,8 +1,8 @@
 /* Herald - the scoring service.  Wakes on NOTIFY herald_score (its own
  * connection) or every second, claims queued people with DELETE ...
  * SKIP LOCKED so that any number of processes share the work, and
- * scores each in the claiming transaction: if a process dies mid-batch
- * the rows come back.  A sweep queues people whose recheck time has
+ * scores each in the claiming transaction: if a process dies midway
+ * the row comes back.  A sweep queues people whose recheck time has
  * come, so that a subject can leave a state by time alone. */
 #include <errno.h>
 #include <pthread.h>
@@ -21,7 +21,8 @@
 #include "score/subject.h"
 #include "store/db.h"
 
-#define BATCH 20
+/* People scored between two looks at the sweep and the stop pipe. */
+#define BATCH 500
 
 static struct {
 	pthread_t thread;
@@ -35,7 +36,7 @@ static struct {
 static const char claim_sql[] =
     "DELETE FROM score_queue WHERE (workspace_id, person_id) IN ("
     " SELECT workspace_id, person_id FROM score_queue"
-    " ORDER BY queued_at LIMIT 20 FOR UPDATE SKIP LOCKED)"
+    " ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
     " RETURNING workspace_id, person_id";
 
 static const char sweep_sql[] =
@@ -119,57 +120,66 @@ simple(struct db_conn *c, const char *sql)
 	return db_query(c, NULL, sql, 0, NULL);
 }
 
-/* Scores one claimed person inside a savepoint, so that one failure
- * does not undo the batch.  */
-static enum db_status
-score_one(struct db_conn *c, const PGresult *r, int i)
+/* Moves a person whose scoring failed to the end of the queue, so that
+ * one failing person never holds up the others. */
+static void
+postpone(struct db_conn *c, int64_t ws, int64_t pid)
 {
-	int64_t ws = 0, pid = 0;
-	enum db_status result;
+	char w[24], p[24];
+	const char *params[2] = {w, p};
 
-	if (!util_parse_i64(PQgetvalue(r, i, 0), &ws) ||
-	    !util_parse_i64(PQgetvalue(r, i, 1), &pid))
-		return DB_ERROR;
-	result = simple(c, "SAVEPOINT one");
-	if (result != DB_OK)
-		return result;
-	result = subject_score_person(c, ws, pid);
-	if (result == DB_OK)
-		return simple(c, "RELEASE SAVEPOINT one");
-	log_warn("component=scorer ws=%lld person=%lld scoring failed: %s",
-	         (long long)ws, (long long)pid, c->error);
-	if (result == DB_UNAVAILABLE)
-		return result;
-	return simple(c, "ROLLBACK TO SAVEPOINT one");
+	snprintf(w, sizeof(w), "%lld", (long long)ws);
+	snprintf(p, sizeof(p), "%lld", (long long)pid);
+	if (simple(c, "ROLLBACK") != DB_OK ||
+	    db_query(c, NULL,
+	             "UPDATE score_queue SET queued_at = now()"
+	             " WHERE workspace_id = $1 AND person_id = $2",
+	             2, params) != DB_OK)
+		log_warn("component=scorer ws=%s person=%s cannot postpone: "
+		         "%s",
+		         w, p, c->error);
 }
 
-/* Claims and scores one batch in one transaction.  Returns the number
- * of people claimed, or -1 on a database failure. */
+/* Claims one queued person and scores them in the claiming transaction,
+ * so that a process dying midway gives the row back.  One person per
+ * transaction keeps the locks held few: the person's rows and, under
+ * an advisory lock, their account's.  Returns 1 when a person was
+ * scored, 0 when the queue is empty, -1 on failure. */
 static int
-run_batch(void)
+run_one(void)
 {
 	char err[256];
 	struct db_conn *c = db_acquire(5000, err, sizeof(err));
 	PGresult *r = NULL;
-	int result = -1, n = 0;
+	int64_t ws = 0, pid = 0;
+	int result = -1;
 
-	if (c == NULL)
+	if (c == NULL) {
+		log_warn("component=scorer no connection: %s", err);
 		return -1;
+	}
 	if (simple(c, "BEGIN") != DB_OK ||
 	    db_query(c, &r, claim_sql, 0, NULL) != DB_OK)
 		goto out;
-	n = PQntuples(r);
-	for (int i = 0; i < n; i++)
-		if (score_one(c, r, i) != DB_OK)
-			goto out;
-	if (simple(c, "COMMIT") != DB_OK)
+	if (PQntuples(r) == 0) {
+		result = simple(c, "COMMIT") == DB_OK ? 0 : -1;
 		goto out;
-	result = n;
+	}
+	if (!util_parse_i64(PQgetvalue(r, 0, 0), &ws) ||
+	    !util_parse_i64(PQgetvalue(r, 0, 1), &pid))
+		goto out;
+	if (subject_score_person(c, ws, pid) != DB_OK ||
+	    simple(c, "COMMIT") != DB_OK)
+		goto out;
+	result = 1;
 out:
-	if (result < 0)
-		log_warn("component=scorer batch failed: %s",
-		         c->error[0] ? c->error : "no connection");
+	if (result < 0 && c->error[0])
+		log_warn("component=scorer ws=%lld person=%lld scoring "
+		         "failed: %s",
+		         (long long)ws, (long long)pid, c->error);
 	PQclear(r);
+	if (result < 0 && pid > 0)
+		postpone(c, ws, pid);
 	db_release(c);
 	return result;
 }
@@ -198,7 +208,7 @@ loop(void *arg)
 	do {
 		listen_open();
 		sweep();
-		while (run_batch() == BATCH)
+		for (int i = 0; i < BATCH && run_one() == 1; i++)
 			;
 	} while (wait_for_work());
 	listen_close();

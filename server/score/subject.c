@@ -581,6 +581,10 @@ static const char people_sql[] =
     " WHERE p.workspace_id = $1 AND p.account_id = $2"
     " ORDER BY 4 DESC, p.id LIMIT 5000";
 
+static const char lock_sql[] =
+    "SELECT pg_advisory_xact_lock(hashtextextended("
+    " 'herald-account-' || $1 || '-' || $2, 0))";
+
 static void
 person_reason(cJSON *reasons, const PGresult *r, int i)
 {
@@ -637,7 +641,11 @@ score_account(struct subject *s, const char *account_id, cJSON *account)
 
 	s->type = "account";
 	snprintf(s->id, sizeof(s->id), "%s", account_id);
-	result = db_query(s->c, &r, people_sql, 3, p);
+	/* People of one account scored at once in several processes take
+	 * turns here, so that the account's rows are written in turn. */
+	result = db_query(s->c, NULL, lock_sql, 2, p);
+	if (result == DB_OK)
+		result = db_query(s->c, &r, people_sql, 3, p);
 	if (result != DB_OK)
 		return result;
 	if (!buf_puts(&s->people, "{") || !account_facts(s, r, account) ||
