@@ -46,7 +46,8 @@ static const char sweep_sql[] =
     "  WHERE recheck_at <= now() LIMIT 5000 FOR UPDATE SKIP LOCKED)"
     " RETURNING workspace_id, person_id)"
     " INSERT INTO score_queue (workspace_id, person_id)"
-    " SELECT workspace_id, person_id FROM due ON CONFLICT DO NOTHING";
+    " SELECT workspace_id, person_id FROM due ORDER BY 1, 2"
+    " ON CONFLICT DO NOTHING";
 
 static void
 listen_close(void)

@@ -278,13 +278,16 @@ load_rows(struct subject *s, bool with_detail)
 static const char count_where_sql[] =
     "SELECT count(*)::float8 FROM events"
     " WHERE workspace_id = $1 AND person_id = ANY($2::bigint[])"
-    "  AND name = $3 AND props @> $4::jsonb"
+    "  AND CASE WHEN type = 'track' THEN name ELSE type END = $3"
+    "  AND props @> $4::jsonb"
     "  AND occurred_at >= ((date '2000-01-01' + $5::int)::timestamp"
     "   AT TIME ZONE $7)"
     "  AND occurred_at < ((date '2000-01-01' + $6::int + 1)::timestamp"
     "   AT TIME ZONE $7)";
 
-/* rules_count_fn on the subject's events, through events_person. */
+/* rules_count_fn on the subject's events, through events_person.  The
+ * event is matched as the rollups key it: the track name, else the type
+ * (widget event types, page, screen). */
 static bool
 count_where(void *arg, const cJSON *atom, int from, int to, double *out)
 {

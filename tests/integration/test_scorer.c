@@ -11,7 +11,18 @@
 #include "lib/harness.h"
 #include "lib/scorefix.h"
 
-TestSuite(scorer, .timeout = 120);
+/* Servers of the running test; .fini stops them even after a failed
+ * assertion, so that none outlives its test. */
+static struct srv a, b;
+
+static void
+down(void)
+{
+	srv_stop(&a);
+	srv_stop(&b);
+}
+
+TestSuite(scorer, .fini = down, .timeout = 120);
 
 static const char *const fast[] = {"HERALD_SCORE_SWEEP_SECONDS=1", NULL};
 
@@ -31,7 +42,6 @@ Test(scorer, two_processes_record_one_qualification_per_transition)
 	    " \"rules\": [{\"id\": \"p\", \"when\": {\"count\": {\"event\":"
 	    " \"x\", \"gte\": 1}}}, {\"id\": \"a\", \"subject\": \"account\","
 	    " \"when\": {\"engagement\": {\"gte\": 30}}}]}";
-	struct srv a, b;
 	cJSON *ws;
 	char w[24], *people[40];
 	const char *p[1] = {w};
@@ -76,7 +86,6 @@ Test(scorer, the_sweep_ends_a_state_by_time_alone)
 	    "{\"fit\": {\"criteria\": []}, \"engagement\": {\"half_life_days\":"
 	    " 14, \"signals\": []}, \"rules\": [{\"id\": \"recent\", \"when\":"
 	    " {\"active_days\": {\"within_days\": 2, \"gte\": 1}}}]}";
-	struct srv a;
 	cJSON *ws;
 	char w[24];
 
@@ -152,7 +161,6 @@ Test(scorer, a_hovering_score_does_not_flap_and_cooldown_holds_reentry)
 	    " \"rules\": [{\"id\": \"free\", \"when\": {\"score\":"
 	    " {\"gte\": 50}}}, {\"id\": \"cool\", \"cooldown_days\": 30,"
 	    " \"when\": {\"score\": {\"gte\": 50}}}]}";
-	struct srv a;
 	cJSON *ws;
 	char w[24];
 

@@ -424,3 +424,39 @@ Test(scoring, a_workspace_never_sees_another_workspaces_lead)
 	cJSON_Delete(a);
 	cJSON_Delete(b);
 }
+
+Test(scoring, the_default_model_qualifies_product_signals_without_setup)
+{
+	cJSON *ws = workspace_new("Default model");
+	char w[24];
+
+	fx_ws_id(ws, w, sizeof(w));
+	char *signup = fx_ago("-5 days");
+	char *buyer = fx_person(w, "buyer", "Buyer", "{\"plan\": \"trial\"}",
+	                        NULL, signup);
+	char *doer = fx_person(w, "doer", "Doer", NULL, NULL, signup);
+	char *idle = fx_person(w, "idle", "Idle", NULL, NULL, signup);
+	char *t = fx_ago("-1 hour");
+
+	/* A Segment page call: the rollup key is "page", the name is the
+	 * page's own. */
+	fx_event(w, buyer, "page", "Pricing", NULL,
+	         "{\"path\": \"/pricing\"}", t, 1);
+	fx_event(w, doer, "track", "onboarding_completed", NULL, NULL, t, 1);
+	fx_event(w, doer, "track", "integration_connected", NULL,
+	         "{\"name\": \"github\"}", t, 1);
+	fx_event(w, idle, "page", "Docs", NULL, "{\"path\": \"/docs\"}", t,
+	         1);
+	fx_wait_scored(w);
+	cr_assert_eq(fx_quals(w, "person", buyer, "buying-intent"), 1);
+	cr_assert_eq(fx_quals(w, "person", doer, "activated"), 1);
+	cr_assert_eq(fx_quals(w, "person", idle, "buying-intent"), 0);
+	cr_assert_eq(fx_quals(w, "person", idle, "activated"), 0);
+	const char *p[2] = {w, doer};
+	cr_assert_eq(sql_long("SELECT model_version FROM qualifications"
+	                      " WHERE workspace_id = $1 AND subject_id = $2",
+	                      2, p),
+	             0);
+	free(signup), free(buyer), free(doer), free(idle), free(t);
+	cJSON_Delete(ws);
+}
