@@ -205,3 +205,40 @@ Test(scorer, a_hovering_score_does_not_flap_and_cooldown_holds_reentry)
 	srv_stop(&a);
 	cJSON_Delete(ws);
 }
+
+Test(scorer, a_change_committed_after_its_person_was_queued_is_scored)
+{
+	static const char model[] =
+	    "{\"fit\": {\"criteria\": []}, \"engagement\": {\"half_life_days\":"
+	    " 14, \"signals\": []}, \"rules\": [{\"id\": \"two\", \"when\":"
+	    " {\"count\": {\"event\": \"x\", \"gte\": 2}}}]}";
+	cJSON *ws;
+	char w[24];
+
+	new_ws(&ws, w, sizeof(w), model);
+	srv_start(&a, fast);
+	char *pid = fx_person(w, "p", "P", NULL, NULL, NULL);
+	char *t = fx_ago("-1 minute");
+
+	for (int round = 0; round < 5; round++) {
+		/* The first event queues the person; the second is stored
+		 * in a transaction that stays open while the scorer polls. */
+		fx_event(w, pid, "track", "x", NULL, NULL, t, 1);
+		PQclear(sql("BEGIN", 0, NULL));
+		fx_event(w, pid, "track", "x", NULL, NULL, t, 1);
+		usleep(1300000);
+		PQclear(sql("COMMIT", 0, NULL));
+		fx_wait_scored(w);
+		cr_assert_eq(fx_quals(w, "person", pid, "two"), 1,
+		             "round %d: the second event was never scored",
+		             round);
+		PQclear(sql("DELETE FROM qualifications WHERE workspace_id = $1",
+		            1, (const char *[]){w}));
+		PQclear(sql("DELETE FROM person_daily WHERE workspace_id = $1",
+		            1, (const char *[]){w}));
+		fx_queue(w, pid);
+		fx_wait_scored(w);
+	}
+	free(pid), free(t);
+	cJSON_Delete(ws);
+}
