@@ -33,20 +33,26 @@ static struct {
 	double next_connect;
 } sc = {.wake = {-1, -1}};
 
+/* The claim.  MATERIALIZED runs the locking subquery once: inlined into
+ * a join it may be rescanned, and each rescan with SKIP LOCKED returns
+ * another row. */
 static const char claim_sql[] =
-    "DELETE FROM score_queue WHERE (workspace_id, person_id) IN ("
-    " SELECT workspace_id, person_id FROM score_queue"
-    " ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    " RETURNING workspace_id, person_id";
+    "WITH c AS MATERIALIZED (SELECT workspace_id, person_id"
+    "  FROM score_queue ORDER BY queued_at LIMIT 1"
+    "  FOR UPDATE SKIP LOCKED)"
+    " DELETE FROM score_queue q USING c"
+    " WHERE q.workspace_id = c.workspace_id"
+    "  AND q.person_id = c.person_id"
+    " RETURNING q.workspace_id, q.person_id";
 
+/* Queues people whose recheck time has come.  It only reads
+ * person_scores, so it never holds a row the scorer waits for; scoring
+ * sets the next recheck time, and a person queued twice meanwhile is
+ * one queue row. */
 static const char sweep_sql[] =
-    "WITH due AS (UPDATE person_scores SET recheck_at = NULL"
-    " WHERE (workspace_id, person_id) IN ("
-    "  SELECT workspace_id, person_id FROM person_scores"
-    "  WHERE recheck_at <= now() LIMIT 5000 FOR UPDATE SKIP LOCKED)"
-    " RETURNING workspace_id, person_id)"
-    " INSERT INTO score_queue (workspace_id, person_id)"
-    " SELECT workspace_id, person_id FROM due ORDER BY 1, 2"
+    "INSERT INTO score_queue (workspace_id, person_id)"
+    " SELECT workspace_id, person_id FROM person_scores"
+    " WHERE recheck_at <= now() ORDER BY 1, 2 LIMIT 5000"
     " ON CONFLICT DO NOTHING";
 
 static void
@@ -166,11 +172,13 @@ run_one(void)
 		result = simple(c, "COMMIT") == DB_OK ? 0 : -1;
 		goto out;
 	}
-	if (!util_parse_i64(PQgetvalue(r, 0, 0), &ws) ||
-	    !util_parse_i64(PQgetvalue(r, 0, 1), &pid))
-		goto out;
-	if (subject_score_person(c, ws, pid) != DB_OK ||
-	    simple(c, "COMMIT") != DB_OK)
+	for (int i = 0; i < PQntuples(r); i++) {
+		if (!util_parse_i64(PQgetvalue(r, i, 0), &ws) ||
+		    !util_parse_i64(PQgetvalue(r, i, 1), &pid) ||
+		    subject_score_person(c, ws, pid) != DB_OK)
+			goto out;
+	}
+	if (simple(c, "COMMIT") != DB_OK)
 		goto out;
 	result = 1;
 out:
