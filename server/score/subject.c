@@ -14,8 +14,6 @@
 #include "score/scoring.h"
 #include "score/subject.h"
 
-#define MAX_PEOPLE 5000
-
 /* One subject being scored: a person, or an account and its people. */
 struct subject {
 	struct db_conn *c;
@@ -584,9 +582,8 @@ static const char people_sql[] =
     " WHERE p.workspace_id = $1 AND p.account_id = $2"
     " ORDER BY 4 DESC, p.id LIMIT 5000";
 
-static const char lock_sql[] =
-    "SELECT pg_advisory_xact_lock(hashtextextended("
-    " 'herald-account-' || $1 || '-' || $2, 0))";
+static const char lock_sql[] = "SELECT pg_advisory_xact_lock(hashtextextended("
+                               " 'herald-account-' || $1 || '-' || $2, 0))";
 
 static void
 person_reason(cJSON *reasons, const PGresult *r, int i)

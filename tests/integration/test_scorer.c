@@ -232,8 +232,9 @@ Test(scorer, a_change_committed_after_its_person_was_queued_is_scored)
 		cr_assert_eq(fx_quals(w, "person", pid, "two"), 1,
 		             "round %d: the second event was never scored",
 		             round);
-		PQclear(sql("DELETE FROM qualifications WHERE workspace_id = $1",
-		            1, (const char *[]){w}));
+		PQclear(
+		    sql("DELETE FROM qualifications WHERE workspace_id = $1", 1,
+		        (const char *[]){w}));
 		PQclear(sql("DELETE FROM person_daily WHERE workspace_id = $1",
 		            1, (const char *[]){w}));
 		fx_queue(w, pid);
