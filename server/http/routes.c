@@ -11,6 +11,8 @@ extern const struct route inbox_routes[];
 extern const struct route keys_routes[];
 extern const struct route readtime_routes[];
 extern const struct route preview_routes[];
+extern const struct route scoring_routes[];
+extern const struct route leads_routes[];
 extern const struct route widget_routes[];
 extern const struct route releases_routes[];
 extern const struct route changelog_routes[];
@@ -24,6 +26,8 @@ const struct route *const http_route_tables[] = {
     keys_routes,
     readtime_routes,
     preview_routes,
+    scoring_routes,
+    leads_routes,
     widget_routes,
     releases_routes,
     changelog_routes,
