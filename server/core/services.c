@@ -3,8 +3,11 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "ingest/ingest.h"
 
 static const struct service services[] = {
+    {"ingest-writer", writer_start, writer_stop},
+    {"ingest-maintain", maintain_start, maintain_stop},
     {NULL, NULL, NULL},
 };
 
