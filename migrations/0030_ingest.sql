@@ -63,10 +63,8 @@ BEGIN
         SELECT c.relname
           FROM pg_inherits i
           JOIN pg_class c ON c.oid = i.inhrelid
-          JOIN pg_class p ON p.oid = i.inhparent
-         WHERE p.relname = 'events'
+         WHERE i.inhparent = 'events'::regclass
            AND c.relname ~ '^events_[0-9]{4}_[0-9]{2}$'
-           AND c.relnamespace = p.relnamespace
     LOOP
         IF (to_date(substr(part.relname, 8), 'YYYY_MM')
             + interval '1 month')::date <= horizon THEN

@@ -36,6 +36,8 @@
 #define QUEUE_MAX    50000  /* events waiting, then 503 */
 #define DOWN_BACKOFF 0.2    /* after a failed connect, fail fast (s) */
 #define NCOLS        9
+#define ANALYZE_AFTER 500   /* new persons before statistics refresh */
+#define ANALYZE_GAP  5.0    /* seconds between two refreshes */
 
 enum outcome { W_OK, W_DOWN, W_RETRY, W_BAD, W_ERROR };
 
@@ -46,6 +48,8 @@ struct writer {
 	double down_until;
 	struct buf cols[NCOLS];
 	char error[512];
+	long new_persons; /* inserted since the last ANALYZE */
+	double analyzed_at;
 };
 
 static struct {
@@ -281,6 +285,9 @@ read_results(struct writer *w, int sent)
 			if (result == W_OK && st != PGRES_COMMAND_OK &&
 			    st != PGRES_TUPLES_OK)
 				result = classify(w, r);
+			if (i == 1 && st == PGRES_COMMAND_OK)
+				w->new_persons += strtol(PQcmdTuples(r), NULL,
+				                         10);
 			PQclear(r);
 		}
 		if (PQstatus(w->pg) != CONNECTION_OK)
@@ -328,6 +335,22 @@ run_group(struct writer *w, struct ingest_job *group)
 	if (PQtransactionStatus(w->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(w->pg, "ROLLBACK"));
 	return result;
+}
+
+/* A workspace that starts sending gets many new persons at once; until
+ * autovacuum analyzes the table the planner may look them up through
+ * the wrong index.  Refresh the statistics when many were added. */
+static void
+maybe_analyze(struct writer *w)
+{
+	double now = util_now();
+
+	if (w->pg == NULL || w->new_persons < ANALYZE_AFTER ||
+	    now - w->analyzed_at < ANALYZE_GAP)
+		return;
+	w->new_persons = 0;
+	w->analyzed_at = now;
+	PQclear(PQexec(w->pg, "ANALYZE persons"));
 }
 
 /* ---- replies ------------------------------------------------------- */
@@ -396,8 +419,12 @@ count_events(const struct ingest_job *group)
 static void
 write_group(struct writer *w, struct ingest_job *group)
 {
+	double t0 = util_now();
 	enum outcome o = run_group(w, group);
 	struct ingest_job *next;
+
+	log_debug("component=writer writer=%d events=%ld ms=%.2f outcome=%d",
+	          w->id, count_events(group), (util_now() - t0) * 1000, (int)o);
 
 	if (o == W_DOWN || o == W_RETRY) {
 		w->down_until = 0;
@@ -416,6 +443,7 @@ write_group(struct writer *w, struct ingest_job *group)
 		         "%s",
 		         w->id, count_events(group), (int)o, w->error);
 	finish(group, o, w->error);
+	maybe_analyze(w);
 }
 
 /* ---- queue --------------------------------------------------------- */
