@@ -40,7 +40,7 @@ if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
 	fi
 fi
 
-for dir in widget admin tests/browser; do
+for dir in widget admin tests/browser tests/segment; do
 	[ -f "$dir/package.json" ] || continue
 	if [ ! -d "$dir/node_modules" ] || \
 	   [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
