@@ -47,7 +47,8 @@ authenticate(struct http_req *req, int64_t *ws)
 	if (!basic_user(req, key, sizeof(key))) {
 		http_add_header(req, "WWW-Authenticate",
 		                "Basic realm=\"herald\"");
-		http_error(req, 401, "Authorization: send the write key as "
+		http_error(req, 401,
+		           "Authorization: send the write key as "
 		           "the HTTP Basic user name");
 		return false;
 	}
@@ -78,8 +79,10 @@ rate_ok(struct http_req *req, int64_t ws)
 		return true;
 	snprintf(secs, sizeof(secs), "%d", wait);
 	http_add_header(req, "Retry-After", secs);
-	http_error(req, 429, "too many requests for this write key or "
-	           "address; retry in %d s", wait);
+	http_error(req, 429,
+	           "too many requests for this write key or "
+	           "address; retry in %d s",
+	           wait);
 	return false;
 }
 
@@ -126,8 +129,8 @@ reject(struct ingest_job *job, int index, const cJSON *msg, const char *why)
 	if (job->rejected == NULL)
 		job->rejected = cJSON_CreateArray();
 	cJSON_AddNumberToObject(r, "index", index);
-	if (cJSON_IsString(mid) && util_utf8_valid(mid->valuestring,
-	                                           strlen(mid->valuestring)))
+	if (cJSON_IsString(mid) &&
+	    util_utf8_valid(mid->valuestring, strlen(mid->valuestring)))
 		cJSON_AddStringToObject(r, "messageId", mid->valuestring);
 	cJSON_AddStringToObject(r, "error", why);
 	cJSON_AddItemToArray(job->rejected, r);
@@ -160,11 +163,13 @@ collect(struct http_req *req, struct ingest_job *job, cJSON *root, int kind,
 	}
 	batch = cJSON_GetObjectItemCaseSensitive(root, "batch");
 	if (!cJSON_IsArray(batch) || cJSON_GetArraySize(batch) == 0) {
-		http_error(req, 400, "batch: must be a non-empty array of "
+		http_error(req, 400,
+		           "batch: must be a non-empty array of "
 		           "messages");
 		return false;
 	}
-	cJSON_ArrayForEach(m, batch) {
+	cJSON_ArrayForEach(m, batch)
+	{
 		if (!segment_add(job, m, -1, ws, sent_at(root), why,
 		                 sizeof(why)))
 			reject(job, i, m, why);

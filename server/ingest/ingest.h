@@ -15,7 +15,7 @@
 #define INGEST_MSG_MAX     (32 * 1024)  /* Segment: 32 KB per message */
 #define INGEST_BATCH_MAX   (500 * 1024) /* Segment: 500 KB per batch */
 #define INGEST_DEPTH_MAX   64           /* body nesting refused above */
-#define INGEST_PROPS_DEPTH 6  /* stored properties keep this many levels */
+#define INGEST_PROPS_DEPTH 6    /* stored properties keep this many levels */
 #define INGEST_STR_MAX     1024 /* longer property strings are cut */
 #define INGEST_ID_MAX      255  /* ids and event names */
 #define INGEST_NONE        UINT32_MAX /* offset of an absent string */

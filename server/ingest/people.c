@@ -37,9 +37,8 @@ static const char SQL_GROUP[] =
 static int
 send(PGconn *pg, const char *sql, int n, const char *const *v)
 {
-	return PQsendQueryParams(pg, sql, n, NULL, v, NULL, NULL, 0) == 1
-	           ? 1
-	           : -1;
+	return PQsendQueryParams(pg, sql, n, NULL, v, NULL, NULL, 0) == 1 ? 1
+	                                                                  : -1;
 }
 
 static int
@@ -53,8 +52,8 @@ merge(PGconn *pg, const char *ws, const char *anon, const char *uid)
 }
 
 static int
-identify(PGconn *pg, const struct ingest_job *job,
-         const struct ingest_event *e, const char *ws)
+identify(PGconn *pg, const struct ingest_job *job, const struct ingest_event *e,
+         const char *ws)
 {
 	const char *uid = ingest_str(job, e->uid);
 	const char *v[6] = {ws,
@@ -74,8 +73,8 @@ identify(PGconn *pg, const struct ingest_job *job,
 }
 
 static int
-group(PGconn *pg, const struct ingest_job *job,
-      const struct ingest_event *e, const char *ws)
+group(PGconn *pg, const struct ingest_job *job, const struct ingest_event *e,
+      const char *ws)
 {
 	const char *v[5] = {ws, ingest_str(job, e->group_id),
 	                    ingest_str(job, e->pname),

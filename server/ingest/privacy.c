@@ -13,13 +13,12 @@
 #include "http/http.h"
 #include "store/db.h"
 
-#define PERSON_CTE                                                     \
-	"WITH p AS (SELECT * FROM persons WHERE workspace_id = $1"     \
-	" AND (id::text = $2 OR external_id = $2)"                      \
+#define PERSON_CTE                                                             \
+	"WITH p AS (SELECT * FROM persons WHERE workspace_id = $1"             \
+	" AND (id::text = $2 OR external_id = $2)"                             \
 	" ORDER BY (id::text = $2) DESC LIMIT 1)"
 
-static const char SQL_EXPORT[] =
-    PERSON_CTE
+static const char SQL_EXPORT[] = PERSON_CTE
     " SELECT json_build_object("
     "'person', to_jsonb(p) - 'workspace_id',"
     "'account', (SELECT to_jsonb(a) - 'workspace_id' FROM accounts a"
@@ -44,8 +43,8 @@ static const char SQL_EXPORT[] =
     "  AND q.subject_type = 'person' AND q.subject_id = p.id)"
     ")::text FROM p";
 
-static const char SQL_ERASE[] =
-    PERSON_CTE ","
+static const char SQL_ERASE[] = PERSON_CTE
+    ","
     " an AS (SELECT anonymous_id FROM anonymous_ids WHERE workspace_id = $1"
     "  AND person_id = (SELECT id FROM p)),"
     " ev AS (DELETE FROM events WHERE workspace_id = $1"
@@ -124,8 +123,10 @@ erase_person(struct http_req *req)
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddBoolToObject(out, "erased", true);
-	cJSON_AddNumberToObject(out, "events", strtod(PQgetvalue(r, 0, 1), NULL));
-	cJSON_AddNumberToObject(out, "daily_rows", strtod(PQgetvalue(r, 0, 2), NULL));
+	cJSON_AddNumberToObject(out, "events",
+	                        strtod(PQgetvalue(r, 0, 1), NULL));
+	cJSON_AddNumberToObject(out, "daily_rows",
+	                        strtod(PQgetvalue(r, 0, 2), NULL));
 	cJSON_AddNumberToObject(out, "anonymous_ids",
 	                        strtod(PQgetvalue(r, 0, 3), NULL));
 	cJSON_AddNumberToObject(out, "qualifications",

@@ -23,8 +23,8 @@ static const char MARK_NUL[2] = {(char)0xc0, (char)0x80};
 static const char MARK_ESC[2] = {(char)0xc1, (char)0xbf};
 
 #define DAY_MS      (24LL * 3600 * 1000)
-#define FUTURE_MS   DAY_MS          /* later timestamps are clamped */
-#define PAST_MS     (400 * DAY_MS)  /* older timestamps are refused */
+#define FUTURE_MS   DAY_MS             /* later timestamps are clamped */
+#define PAST_MS     (400 * DAY_MS)     /* older timestamps are refused */
 #define EXACT_LIMIT 9007199254740992.0 /* 2^53 */
 
 /* ---- prescan ------------------------------------------------------- */
@@ -95,9 +95,8 @@ escape(char *s, size_t left)
 	}
 	if (v < 0xd800 || v > 0xdbff)
 		return 6;
-	lo = left >= 12 && s[6] == '\\' && s[7] == 'u'
-	         ? hex4(s + 8, left - 8)
-	         : -1;
+	lo = left >= 12 && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8, left - 8)
+	                                               : -1;
 	if (lo >= 0xdc00 && lo <= 0xdfff)
 		return 12;
 	mark(s, 6, MARK_ESC);
@@ -316,8 +315,7 @@ note(struct walk *w)
 	if (w->truncated == NULL)
 		w->truncated = cJSON_CreateArray();
 	if (cJSON_GetArraySize(w->truncated) < 32)
-		cJSON_AddItemToArray(w->truncated,
-		                     cJSON_CreateString(w->path));
+		cJSON_AddItemToArray(w->truncated, cJSON_CreateString(w->path));
 }
 
 /* Checks one string; names the fault in w->why. */
@@ -329,14 +327,18 @@ check_text(struct walk *w, const char *s, const char *what)
 	if (util_utf8_valid(s, n))
 		return true;
 	if (memmem(s, n, MARK_NUL, 2) != NULL)
-		snprintf(w->why, w->whylen, "%s%s: contains a NUL character "
-		         "(\\u0000)", w->path, what);
-	else if (memmem(s, n, MARK_ESC, 2) != NULL)
-		snprintf(w->why, w->whylen, "%s%s: contains an invalid escape "
-		         "or a lone surrogate", w->path, what);
-	else
-		snprintf(w->why, w->whylen, "%s%s: is not valid UTF-8",
+		snprintf(w->why, w->whylen,
+		         "%s%s: contains a NUL character "
+		         "(\\u0000)",
 		         w->path, what);
+	else if (memmem(s, n, MARK_ESC, 2) != NULL)
+		snprintf(w->why, w->whylen,
+		         "%s%s: contains an invalid escape "
+		         "or a lone surrogate",
+		         w->path, what);
+	else
+		snprintf(w->why, w->whylen, "%s%s: is not valid UTF-8", w->path,
+		         what);
 	return false;
 }
 
@@ -371,7 +373,8 @@ check_number(struct walk *w, const cJSON *item)
 		return false;
 	}
 	if (fabs(v) > EXACT_LIMIT) {
-		snprintf(w->why, w->whylen, "%s: number is too large to "
+		snprintf(w->why, w->whylen,
+		         "%s: number is too large to "
 		         "store exactly (beyond 2^53); send it as a string",
 		         w->path);
 		return false;
@@ -470,8 +473,8 @@ kind_of(const cJSON *msg)
 /* An id given as a string or a finite integer, as text into out.
  * Returns 0 absent, 1 present, -1 invalid (reason in why). */
 static int
-id_field(const cJSON *msg, const char *key, char *out, size_t outlen,
-         char *why, size_t whylen)
+id_field(const cJSON *msg, const char *key, char *out, size_t outlen, char *why,
+         size_t whylen)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
 
@@ -507,11 +510,10 @@ struct ids {
 };
 
 static bool
-read_ids(const cJSON *msg, int kind, struct ids *ids, char *why,
-         size_t whylen)
+read_ids(const cJSON *msg, int kind, struct ids *ids, char *why, size_t whylen)
 {
-	int has_mid = id_field(msg, "messageId", ids->mid, sizeof(ids->mid),
-	                       why, whylen);
+	int has_mid =
+	    id_field(msg, "messageId", ids->mid, sizeof(ids->mid), why, whylen);
 
 	if (has_mid < 0)
 		return false;
@@ -521,12 +523,12 @@ read_ids(const cJSON *msg, int kind, struct ids *ids, char *why,
 		if (!util_token("herald-", 16, ids->mid, sizeof(ids->mid)))
 			abort();
 	}
-	ids->has_uid = id_field(msg, "userId", ids->uid, sizeof(ids->uid),
-	                        why, whylen);
+	ids->has_uid =
+	    id_field(msg, "userId", ids->uid, sizeof(ids->uid), why, whylen);
 	ids->has_anon = id_field(msg, "anonymousId", ids->anon,
 	                         sizeof(ids->anon), why, whylen);
-	ids->has_gid = id_field(msg, "groupId", ids->gid, sizeof(ids->gid),
-	                        why, whylen);
+	ids->has_gid =
+	    id_field(msg, "groupId", ids->gid, sizeof(ids->gid), why, whylen);
 	ids->has_prev = id_field(msg, "previousId", ids->prev,
 	                         sizeof(ids->prev), why, whylen);
 	if (ids->has_uid < 0 || ids->has_anon < 0 || ids->has_gid < 0 ||
@@ -550,8 +552,8 @@ read_ids(const cJSON *msg, int kind, struct ids *ids, char *why,
 /* occurred_at: timestamp shifted by receivedAt - sentAt (Segment's
  * clock-skew correction); far future clamped, far past refused. */
 static bool
-read_time(const cJSON *msg, int64_t received, int64_t batch_sent,
-          int64_t *out, char *why, size_t whylen)
+read_time(const cJSON *msg, int64_t received, int64_t batch_sent, int64_t *out,
+          char *why, size_t whylen)
 {
 	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(msg, "timestamp");
 	const cJSON *sa = cJSON_GetObjectItemCaseSensitive(msg, "sentAt");
@@ -562,7 +564,8 @@ read_time(const cJSON *msg, int64_t received, int64_t batch_sent,
 	if (ts != NULL && !cJSON_IsNull(ts)) {
 		if (!cJSON_IsString(ts) ||
 		    !segment_parse_time(ts->valuestring, &t)) {
-			snprintf(why, whylen, "timestamp: not an ISO-8601 "
+			snprintf(why, whylen,
+			         "timestamp: not an ISO-8601 "
 			         "date-time");
 			return false;
 		}
@@ -570,7 +573,8 @@ read_time(const cJSON *msg, int64_t received, int64_t batch_sent,
 			t += received - sent;
 	}
 	if (t < received - PAST_MS) {
-		snprintf(why, whylen, "timestamp: more than 400 days in the "
+		snprintf(why, whylen,
+		         "timestamp: more than 400 days in the "
 		         "past");
 		return false;
 	}
@@ -698,8 +702,7 @@ person_traits(struct ingest_job *job, struct ingest_event *e,
 /* Stores the checked message into the job. */
 static bool
 store(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
-      const struct ids *ids, const char *name, int64_t occurred,
-      struct walk *w)
+      const struct ids *ids, const char *name, int64_t occurred, struct walk *w)
 {
 	const char *pkey = kind == KIND_IDENTIFY || kind == KIND_GROUP
 	                       ? "traits"
@@ -758,7 +761,8 @@ check_body(struct walk *w, cJSON *msg, int kind, const char **name)
 		if (!short_text(w, msg, "event", INGEST_ID_MAX, name))
 			return false;
 		if (*name == NULL || **name == '\0') {
-			snprintf(w->why, w->whylen, "event: required for "
+			snprintf(w->why, w->whylen,
+			         "event: required for "
 			         "track");
 			return false;
 		}
@@ -791,7 +795,8 @@ segment_add(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
 		return false;
 	}
 	if (kind < 0 && (kind = kind_of(msg)) < 0) {
-		snprintf(why, whylen, "type: must be one of track, identify, "
+		snprintf(why, whylen,
+		         "type: must be one of track, identify, "
 		         "group, page, screen, alias");
 		return false;
 	}

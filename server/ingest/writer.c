@@ -29,15 +29,15 @@
 #include "ingest/ingest.h"
 #include "ingest/people.h"
 
-#define WRITERS      2
-#define GROUP_MAX    1000   /* events per transaction at most */
-#define GROUP_TARGET 400    /* a group this big goes at once */
-#define GROUP_WAIT   0.002  /* else the oldest waits this long (s) */
-#define QUEUE_MAX    50000  /* events waiting, then 503 */
-#define DOWN_BACKOFF 0.2    /* after a failed connect, fail fast (s) */
-#define NCOLS        9
-#define ANALYZE_AFTER 500   /* new persons before statistics refresh */
-#define ANALYZE_GAP  5.0    /* seconds between two refreshes */
+#define WRITERS       2
+#define GROUP_MAX     1000  /* events per transaction at most */
+#define GROUP_TARGET  400   /* a group this big goes at once */
+#define GROUP_WAIT    0.002 /* else the oldest waits this long (s) */
+#define QUEUE_MAX     50000 /* events waiting, then 503 */
+#define DOWN_BACKOFF  0.2   /* after a failed connect, fail fast (s) */
+#define NCOLS         9
+#define ANALYZE_AFTER 500 /* new persons before statistics refresh */
+#define ANALYZE_GAP   5.0 /* seconds between two refreshes */
 
 enum outcome { W_OK, W_DOWN, W_RETRY, W_BAD, W_ERROR };
 
@@ -251,8 +251,7 @@ send_group(struct writer *w, struct ingest_job *group, int *sent)
 		ev[c] = w->cols[c].data;
 	pv[0] = ev[0];
 	pv[1] = ev[5];
-	if (!send_sql(w, "BEGIN", 0, NULL) ||
-	    !send_sql(w, SQL_PERSONS, 2, pv))
+	if (!send_sql(w, "BEGIN", 0, NULL) || !send_sql(w, SQL_PERSONS, 2, pv))
 		return false;
 	*sent = 2;
 	for (struct ingest_job *j = group; j != NULL; j = j->next)
@@ -286,8 +285,8 @@ read_results(struct writer *w, int sent)
 			    st != PGRES_TUPLES_OK)
 				result = classify(w, r);
 			if (i == 1 && st == PGRES_COMMAND_OK)
-				w->new_persons += strtol(PQcmdTuples(r), NULL,
-				                         10);
+				w->new_persons +=
+				    strtol(PQcmdTuples(r), NULL, 10);
 			PQclear(r);
 		}
 		if (PQstatus(w->pg) != CONNECTION_OK)

@@ -36,8 +36,7 @@ seg(struct resp *r, const struct srv *t, const char *key, const char *path,
     const char *body, size_t len)
 {
 	char user[256], b64[400], auth[480], url[256];
-	const char *headers[3] = {auth, "Content-Type: application/json",
-	                          NULL};
+	const char *headers[3] = {auth, "Content-Type: application/json", NULL};
 
 	snprintf(user, sizeof(user), "%s:", key);
 	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)user,
@@ -83,10 +82,11 @@ Test(ingest, track_identify_and_group_fill_persons_accounts_and_events)
 	struct resp r;
 	char *v;
 
-	segs(&r, &s, key, "/v1/identify",
-	     "{\"userId\":\"alex\",\"messageId\":\"i1\",\"traits\":{"
-	     "\"email\":\"alex@example.com\",\"name\":\"Alex\",\"role\":\"cto\","
-	     "\"created_at\":\"2026-11-02T10:00:00Z\"}}");
+	segs(
+	    &r, &s, key, "/v1/identify",
+	    "{\"userId\":\"alex\",\"messageId\":\"i1\",\"traits\":{"
+	    "\"email\":\"alex@example.com\",\"name\":\"Alex\",\"role\":\"cto\","
+	    "\"created_at\":\"2026-11-02T10:00:00Z\"}}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(r.body, "{\"success\":true}");
 	resp_free(&r);
@@ -265,8 +265,8 @@ Test(ingest, c24_deep_nesting_is_a_fast_400_and_props_depth_is_capped)
 	struct timespec t0, t1;
 	char *v;
 
-	len += (size_t)snprintf(body, 200,
-	                        "{\"type\":\"track\",\"properties\":");
+	len +=
+	    (size_t)snprintf(body, 200, "{\"type\":\"track\",\"properties\":");
 	memset(body + len, '[', n);
 	len += n;
 	memset(body + len, ']', n);
@@ -306,17 +306,18 @@ Test(ingest, c25_slow_and_chunked_bodies_are_read_and_big_ones_get_413)
 	size_t n = 600 * 1024;
 	char *big = malloc(n + 1);
 
-	snprintf(cmd, sizeof(cmd),
-	         "python3 -c 'import json;print(json.dumps({\"batch\":[{"
-	         "\"type\":\"track\",\"event\":\"slow\",\"userId\":\"u\","
-	         "\"messageId\":\"s1\",\"properties\":{\"pad\":\"x\"*900}}]*5}))'"
-	         " > /tmp/c25-%d.json && "
-	         "curl -fsS -o /dev/null --limit-rate 1k -u '%s:' "
-	         "--data-binary @/tmp/c25-%d.json %s/v1/batch && "
-	         "curl -fsS -o /dev/null -u '%s:' -H 'Transfer-Encoding: "
-	         "chunked' -d '{\"event\":\"chunked\",\"userId\":\"u\","
-	         "\"messageId\":\"s2\"}' %s/v1/track",
-	         (int)getpid(), key, (int)getpid(), s.url, key, s.url);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "python3 -c 'import json;print(json.dumps({\"batch\":[{"
+	    "\"type\":\"track\",\"event\":\"slow\",\"userId\":\"u\","
+	    "\"messageId\":\"s1\",\"properties\":{\"pad\":\"x\"*900}}]*5}))'"
+	    " > /tmp/c25-%d.json && "
+	    "curl -fsS -o /dev/null --limit-rate 1k -u '%s:' "
+	    "--data-binary @/tmp/c25-%d.json %s/v1/batch && "
+	    "curl -fsS -o /dev/null -u '%s:' -H 'Transfer-Encoding: "
+	    "chunked' -d '{\"event\":\"chunked\",\"userId\":\"u\","
+	    "\"messageId\":\"s2\"}' %s/v1/track",
+	    (int)getpid(), key, (int)getpid(), s.url, key, s.url);
 	cr_assert_eq(run(cmd), 0);
 	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE workspace_id"
 	                      " = $1 AND name IN ('slow', 'chunked')",
@@ -352,8 +353,8 @@ Test(ingest, c28_long_fields_are_cut_on_a_character_and_marked)
 	ctx = cJSON_AddObjectToObject(msg, "context");
 	page = cJSON_AddObjectToObject(ctx, "page");
 	cJSON_AddStringToObject(page, "referrer", ref);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(msg, "properties"),
-	                        "q", q);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(msg, "properties"), "q",
+	                        q);
 	body = cJSON_PrintUnformatted(msg);
 	segs(&r, &s, key, "/v1/page", body);
 	cr_assert_eq(r.status, 200, "%s", r.body);
@@ -409,8 +410,8 @@ Test(ingest, odd_input_is_refused_with_its_reason)
 	cr_assert(strstr(jstr(cJSON_GetArrayItem(rej, 2), "error"),
 	                 "properties.big"));
 	cr_assert(strstr(jstr(cJSON_GetArrayItem(rej, 3), "error"), "past"));
-	cr_assert(strstr(jstr(cJSON_GetArrayItem(rej, 4), "error"),
-	                 "timestamp"));
+	cr_assert(
+	    strstr(jstr(cJSON_GetArrayItem(rej, 4), "error"), "timestamp"));
 	cr_assert(strstr(jstr(cJSON_GetArrayItem(rej, 5), "error"), "type"));
 	resp_free(&r);
 	/* The far-future one was clamped to the time it arrived. */
@@ -533,8 +534,10 @@ Test(ingest, people_export_and_erase)
 	                 "gone@example.com");
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "events")),
 	             2);
-	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(
-	                     r.json, "anonymous_ids"), 0)->valuestring, "ga");
+	cr_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "anonymous_ids"), 0)
+	        ->valuestring,
+	    "ga");
 	resp_free(&r);
 	api(&r, &s, "DELETE", "/api/v1/people/gone", admin, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
@@ -679,8 +682,8 @@ load(void *arg)
 
 		len += (size_t)snprintf(body, sizeof(body), "{\"batch\":[");
 		for (int i = 0; i < 10; i++) {
-			snprintf(mids[i], sizeof(mids[i]), "k9-%d-%d-%d",
-			         l->id, n, i);
+			snprintf(mids[i], sizeof(mids[i]), "k9-%d-%d-%d", l->id,
+			         n, i);
 			len += (size_t)snprintf(
 			    body + len, sizeof(body) - len,
 			    "%s{\"type\":\"track\",\"event\":\"load\","
@@ -713,8 +716,10 @@ Test(ingest, kill_9_under_load_loses_no_acknowledged_event)
 	     "{\"event\":\"warm\",\"userId\":\"u\"}");
 	resp_free(&r);
 	for (int i = 0; i < 4; i++) {
-		l[i] = (struct loader){.t = &t, .key = jstr(ws, "write_key"),
-		                       .id = i, .cap = 200000};
+		l[i] = (struct loader){.t = &t,
+		                       .key = jstr(ws, "write_key"),
+		                       .id = i,
+		                       .cap = 200000};
 		l[i].ids = malloc((size_t)l[i].cap * 48);
 		pthread_create(&th[i], NULL, load, &l[i]);
 	}
@@ -740,11 +745,11 @@ Test(ingest, kill_9_under_load_loses_no_acknowledged_event)
 		snprintf(id, sizeof(id), "%.0f",
 		         cJSON_GetObjectItem(ws, "id")->valuedouble);
 		total += l[i].acked;
-		missing += l[i].acked -
-		           sql_long("SELECT count(*) FROM events WHERE"
-		                    " workspace_id = $1 AND message_id ="
-		                    " ANY($2::text[])",
-		                    2, p);
+		missing +=
+		    l[i].acked - sql_long("SELECT count(*) FROM events WHERE"
+		                          " workspace_id = $1 AND message_id ="
+		                          " ANY($2::text[])",
+		                          2, p);
 		free(a.data);
 		free(l[i].ids);
 	}
