@@ -90,6 +90,7 @@ rate_ok(struct http_req *req, int64_t ws)
 static cJSON *
 parse_body(struct http_req *req)
 {
+	const char *at = NULL;
 	cJSON *root;
 
 	if (req->body.len == 0) {
@@ -101,9 +102,9 @@ parse_body(struct http_req *req)
 		           INGEST_DEPTH_MAX);
 		return NULL;
 	}
-	root = cJSON_ParseWithLength(req->body.data, req->body.len);
+	root = cJSON_ParseWithLengthOpts(req->body.data, req->body.len, &at,
+	                                 0);
 	if (root == NULL) {
-		const char *at = cJSON_GetErrorPtr();
 		long off = at ? (long)(at - req->body.data) : 0;
 
 		if (off < 0 || (size_t)off > req->body.len)
