@@ -102,8 +102,7 @@ parse_body(struct http_req *req)
 		           INGEST_DEPTH_MAX);
 		return NULL;
 	}
-	root = cJSON_ParseWithLengthOpts(req->body.data, req->body.len, &at,
-	                                 0);
+	root = cJSON_ParseWithLengthOpts(req->body.data, req->body.len, &at, 0);
 	if (root == NULL) {
 		long off = at ? (long)(at - req->body.data) : 0;
 
@@ -155,6 +154,7 @@ collect(struct http_req *req, struct ingest_job *job, cJSON *root, int kind,
 {
 	char why[400];
 	cJSON *batch, *m;
+	int64_t sent;
 	int i = 0;
 
 	if (kind >= 0) {
@@ -169,10 +169,10 @@ collect(struct http_req *req, struct ingest_job *job, cJSON *root, int kind,
 		           "messages");
 		return false;
 	}
+	sent = sent_at(root);
 	cJSON_ArrayForEach(m, batch)
 	{
-		if (!segment_add(job, m, -1, ws, sent_at(root), why,
-		                 sizeof(why)))
+		if (!segment_add(job, m, -1, ws, sent, why, sizeof(why)))
 			reject(job, i, m, why);
 		i++;
 	}

@@ -216,6 +216,16 @@ segment_parse_time(const char *text, int64_t *out_ms)
 	return true;
 }
 
+/* Writes v as n decimal digits at out. */
+static void
+put_digits(char *out, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 segment_format_time(int64_t ms, char out[64])
 {
@@ -228,9 +238,19 @@ segment_format_time(int64_t ms, char out[64])
 		secs--;
 	}
 	gmtime_r(&secs, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec, frac);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		snprintf(out, 64, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	/* YYYY-MM-DDTHH:MM:SS.mmmZ, without printf on the hot path */
+	memcpy(out, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(out, tm.tm_year + 1900, 4);
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	put_digits(out + 8, tm.tm_mday, 2);
+	put_digits(out + 11, tm.tm_hour, 2);
+	put_digits(out + 14, tm.tm_min, 2);
+	put_digits(out + 17, tm.tm_sec, 2);
+	put_digits(out + 20, frac, 3);
 }
 
 /* ---- job text ------------------------------------------------------ */
@@ -496,7 +516,7 @@ id_field(const cJSON *msg, const char *key, char *out, size_t outlen, char *why,
 		         outlen - 1);
 		return -1;
 	}
-	snprintf(out, outlen, "%s", v->valuestring);
+	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
 	return 1;
 }
 
@@ -584,23 +604,40 @@ read_time(const cJSON *msg, int64_t received, int64_t batch_sent, int64_t *out,
 	return true;
 }
 
+/* Parses a dotted IPv4 address into its four parts. */
+static bool
+parse_ipv4(const char *s, unsigned part[4])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0;
+		int n = 0;
+
+		while (*s >= '0' && *s <= '9' && n < 3) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			n++;
+		}
+		if (n == 0 || v > 255 || *s != (i < 3 ? '.' : '\0'))
+			return false;
+		part[i] = v;
+		if (i < 3)
+			s++;
+	}
+	return true;
+}
+
 /* Replaces context.ip with its /24 (IPv4) or /48 (IPv6) network, so no
  * client address is stored in clear; anything else is dropped. */
 static void
 mask_ip(cJSON *ctx)
 {
 	cJSON *ip = cJSON_GetObjectItemCaseSensitive(ctx, "ip");
-	unsigned a, b, c, d;
+	unsigned a[4];
 	char net[64];
-	char tail;
 
 	if (ip == NULL)
 		return;
-	if (cJSON_IsString(ip) &&
-	    sscanf(ip->valuestring, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d,
-	           &tail) == 4 &&
-	    a < 256 && b < 256 && c < 256 && d < 256) {
-		snprintf(net, sizeof(net), "%u.%u.%u.0", a, b, c);
+	if (cJSON_IsString(ip) && parse_ipv4(ip->valuestring, a)) {
+		snprintf(net, sizeof(net), "%u.%u.%u.0", a[0], a[1], a[2]);
 		cJSON_ReplaceItemInObjectCaseSensitive(ctx, "ip",
 		                                       cJSON_CreateString(net));
 		return;
