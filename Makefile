@@ -15,7 +15,7 @@ CFLAGS   += -Werror
 endif
 CFLAGS   += $(EXTRA_CFLAGS)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-            -lcmark-gfm-extensions -lpthread -lm
+            -lcmark-gfm-extensions -lz -lpthread -lm
 BUILD    ?= build/normal
 BIN      ?= bin
 

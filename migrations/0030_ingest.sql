@@ -6,33 +6,14 @@
 CREATE INDEX IF NOT EXISTS event_keys_received
     ON event_keys (received_on);
 
--- Merges an anonymous id into a person (herald_merge_anonymous) and
--- first adds the daily rollups of that visitor's events not yet counted,
--- so the person's history includes what they did before identifying.
--- Idempotent: events already tied to a person are not counted again.
+-- Merges an anonymous id into a person for Segment identify and alias:
+-- herald_widget_merge (0020) adds the rollups of the visitor's events not
+-- yet counted, gives the events to the person and moves the widget's
+-- read state; then the person is queued for scoring.  Idempotent.
 CREATE FUNCTION herald_ingest_merge(ws bigint, anon text, pid bigint)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO person_daily AS d (workspace_id, person_id, day, event,
-                                   count, value)
-    SELECT ws, pid, (e.occurred_at AT TIME ZONE w.timezone)::date,
-           CASE WHEN e.type = 'track' THEN e.name
-                WHEN e.type IN ('page', 'screen') THEN e.type
-                ELSE e.type END,
-           count(*),
-           coalesce(sum(CASE WHEN e.type = 'release_read'
-                             THEN (e.props->>'ms')::double precision
-                             ELSE 0 END), 0)
-      FROM events e JOIN workspaces w ON w.id = e.workspace_id
-     WHERE e.workspace_id = ws AND e.anonymous_id = anon
-       AND e.person_id IS NULL
-       AND e.type NOT IN ('identify', 'group', 'alias')
-     GROUP BY 3, 4
-     ORDER BY 3, 4
-    ON CONFLICT (workspace_id, person_id, day, event) DO UPDATE
-        SET count = d.count + EXCLUDED.count,
-            value = d.value + EXCLUDED.value;
-    PERFORM herald_merge_anonymous(ws, anon, pid);
+    PERFORM herald_widget_merge(ws, anon, pid);
     INSERT INTO score_queue (workspace_id, person_id) VALUES (ws, pid)
     ON CONFLICT DO NOTHING;
 END $$;

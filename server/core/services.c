@@ -4,8 +4,10 @@
 #include "core/log.h"
 #include "core/services.h"
 #include "ingest/ingest.h"
+#include "widget/assets.h"
 
 static const struct service services[] = {
+    {"widget-assets", assets_start, assets_stop},
     {"ingest-writer", writer_start, writer_stop},
     {"ingest-maintain", maintain_start, maintain_stop},
     {NULL, NULL, NULL},

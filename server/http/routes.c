@@ -7,11 +7,13 @@ extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
 extern const struct route ingest_routes[];
 extern const struct route privacy_routes[];
+extern const struct route widget_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
     ingest_routes,
     privacy_routes,
+    widget_routes,
     NULL,
 };
