@@ -44,6 +44,9 @@ static const struct var vars[] = {
      "Segment API requests per second per write key (0: no limit)"},
     {"HERALD_INGEST_IP_RATE", K_INT, "50000", "`50000`",
      "Segment API requests per second per client address (0: no limit)"},
+    {"HERALD_SCORE_SWEEP_SECONDS", K_INT, "60", "`60`",
+     "how often the scorer re-evaluates subjects whose rule windows, "
+     "decay or cooldowns may have moved with time alone"},
 };
 
 static bool
@@ -137,6 +140,9 @@ apply(const struct var *v, const char *text)
 		if (strcmp(v->name, "HERALD_INGEST_IP_RATE") == 0)
 			return parse_int(text, 0, 10000000,
 			                 &config.ingest_ip_rate);
+		if (strcmp(v->name, "HERALD_SCORE_SWEEP_SECONDS") == 0)
+			return parse_int(text, 1, 86400,
+			                 &config.score_sweep_seconds);
 		return parse_int(text, 16, 1000000, &config.max_connections);
 	default:
 		abort();

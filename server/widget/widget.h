@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "content/audience.h"
 #include "http/http.h"
 
 /* The workspace behind a public key, as the widget endpoints need it. */
@@ -72,14 +73,7 @@ const char *widget_bearer(const struct http_req *req);
 /* Replies 503 with Retry-After for an unavailable database. */
 void widget_unavailable(struct http_req *req);
 
-/* Decides whether a release's audience admits the visitor.  audience {}
- * admits everyone; otherwise every key must match: {"plan": ["pro",
- * "trial"]} admits a visitor whose trait "plan" (person traits first,
- * then account traits; "person.plan" or "account.plan" pick one) equals
- * one of the values (strings case-insensitively, numbers and booleans
- * exactly).  Anonymous visitors (person_traits NULL) see only {}. */
-bool release_audience_match(const cJSON *audience, const cJSON *person_traits,
-                            const cJSON *account_traits);
+/* Audiences: release_audience_match() in content/audience.h. */
 
 /* The most a POST of events may carry; more gets 413. */
 #define WIDGET_EVENTS_BODY_CAP (256u * 1024u)

@@ -175,3 +175,18 @@ export async function until(fn, timeout = 10000, what = 'condition') {
     await new Promise((ok) => setTimeout(ok, 100));
   }
 }
+
+/** Calls the admin API with a bearer token; resolves to
+ * { status, body (parsed JSON or null), text }. */
+export async function api(server, token, method, path, body) {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`,
+      'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { json = null; }
+  return { status: res.status, body: json, text };
+}
