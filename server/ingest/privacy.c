@@ -1,9 +1,11 @@
 /* Herald - privacy requests: GET /api/v1/people/{id} exports everything
  * Herald holds about one person, DELETE erases it.  {id} is the numeric
  * person id or the customer's user id (external id).  Tables other parts
- * of Herald add hang off persons with ON DELETE CASCADE.  De-duplication
- * keys (random message ids, nothing personal) are kept on purpose, so a
- * client retrying an old batch cannot bring erased events back. */
+ * of Herald add hang off persons with ON DELETE CASCADE; the widget's
+ * read state (keyed by identity text, no foreign key) is deleted here.
+ * De-duplication keys (random message ids, nothing personal) are kept on
+ * purpose, so a client retrying an old batch cannot bring erased events
+ * back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,10 @@ static const char SQL_EXPORT[] = PERSON_CTE
     "  'event', event, 'count', count, 'value', value)"
     "  ORDER BY day, event), '[]') FROM person_daily d"
     "  WHERE d.workspace_id = p.workspace_id AND d.person_id = p.id),"
+    "'release_reads', (SELECT coalesce(json_agg(json_build_object("
+    "  'release_id', release_id, 'read_at', read_at) ORDER BY read_at),"
+    "  '[]') FROM release_reads r WHERE r.workspace_id = p.workspace_id"
+    "  AND r.identity = 'p:' || p.id),"
     "'qualifications', (SELECT coalesce(json_agg(to_jsonb(q)"
     "  - 'workspace_id' ORDER BY q.id), '[]') FROM qualifications q"
     "  WHERE q.workspace_id = p.workspace_id"
@@ -61,11 +67,40 @@ static const char SQL_ERASE[] = PERSON_CTE
     "  RETURNING 1),"
     " ai AS (DELETE FROM anonymous_ids WHERE workspace_id = $1"
     "  AND person_id = (SELECT id FROM p) RETURNING 1),"
+    " ids AS (SELECT 'p:' || id AS identity FROM p"
+    "  UNION ALL SELECT 'a:' || anonymous_id FROM an),"
+    " rr AS (DELETE FROM release_reads WHERE workspace_id = $1"
+    "  AND identity IN (SELECT identity FROM ids) RETURNING 1),"
+    " rm AS (DELETE FROM release_read_marks WHERE workspace_id = $1"
+    "  AND identity IN (SELECT identity FROM ids) RETURNING 1),"
+    " rx AS (DELETE FROM release_reactions WHERE workspace_id = $1"
+    "  AND identity IN (SELECT identity FROM ids) RETURNING 1),"
     " pe AS (DELETE FROM persons WHERE workspace_id = $1"
     "  AND id = (SELECT id FROM p) RETURNING id)"
     " SELECT (SELECT count(*) FROM pe), (SELECT count(*) FROM ev),"
     "  (SELECT count(*) FROM pd), (SELECT count(*) FROM ai),"
     "  (SELECT count(*) FROM qu)";
+
+/* Runs sql once; *retry tells whether a deadlock or serialization
+ * failure (the scorer working on the same person) makes it worth again. */
+static enum db_status
+run_once(PGresult **r, const char *sql, const char *const *params, bool *retry,
+         char *err, size_t errlen)
+{
+	struct db_conn *c = db_acquire(5000, err, errlen);
+	enum db_status st;
+
+	*retry = false;
+	if (c == NULL)
+		return DB_UNAVAILABLE;
+	st = db_query(c, r, sql, 2, params);
+	if (st != DB_OK) {
+		snprintf(err, errlen, "%s", c->error);
+		*retry = st == DB_ERROR && strncmp(c->sqlstate, "40", 2) == 0;
+	}
+	db_release(c);
+	return st;
+}
 
 static PGresult *
 run(struct http_req *req, const char *sql, const struct caller *who)
@@ -74,9 +109,11 @@ run(struct http_req *req, const char *sql, const struct caller *who)
 	const char *params[2] = {ws, http_param(req, 0)};
 	PGresult *r = NULL;
 	enum db_status st;
+	bool retry = true;
 
 	snprintf(ws, sizeof(ws), "%lld", (long long)who->workspace_id);
-	st = db_exec(&r, sql, 2, params, err, sizeof(err));
+	for (int i = 0; i < 5 && retry; i++)
+		st = run_once(&r, sql, params, &retry, err, sizeof(err));
 	if (st == DB_OK)
 		return r;
 	log_warn("req=%s ws=%s people request failed: %s", req->id, ws, err);

@@ -425,10 +425,13 @@ write_group(struct writer *w, struct ingest_job *group)
 	log_debug("component=writer writer=%d events=%ld ms=%.2f outcome=%d",
 	          w->id, count_events(group), (util_now() - t0) * 1000, (int)o);
 
-	if (o == W_DOWN || o == W_RETRY) {
+	if (o == W_DOWN) {
 		w->down_until = 0;
 		o = run_group(w, group);
 	}
+	/* A deadlock with the scorer or another writer: try again. */
+	for (int i = 0; i < 3 && o == W_RETRY; i++)
+		o = run_group(w, group);
 	if (o == W_BAD && group->next != NULL) {
 		for (struct ingest_job *j = group; j != NULL; j = next) {
 			next = j->next;
