@@ -11,6 +11,8 @@ extern const struct route inbox_routes[];
 extern const struct route keys_routes[];
 extern const struct route readtime_routes[];
 extern const struct route preview_routes[];
+extern const struct route ingest_routes[];
+extern const struct route privacy_routes[];
 extern const struct route scoring_routes[];
 extern const struct route leads_routes[];
 extern const struct route widget_routes[];
@@ -26,6 +28,8 @@ const struct route *const http_route_tables[] = {
     keys_routes,
     readtime_routes,
     preview_routes,
+    ingest_routes,
+    privacy_routes,
     scoring_routes,
     leads_routes,
     widget_routes,
