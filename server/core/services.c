@@ -3,8 +3,10 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "notify/notify.h"
 
 static const struct service services[] = {
+    {"outbox", outbox_start, outbox_stop},
     {NULL, NULL, NULL},
 };
 

@@ -5,9 +5,13 @@
 
 extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
+extern const struct route destinations_routes[];
+extern const struct route alerts_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
+    destinations_routes,
+    alerts_routes,
     NULL,
 };
