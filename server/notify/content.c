@@ -60,7 +60,7 @@ static const char activity_sql[] =
     "  FROM ev JOIN releases r ON r.workspace_id = $1"
     "  AND r.id = ev.release_id"
     "  WHERE ev.type IN ('release_read', 'release_viewed')"
-    "  GROUP BY r.id ORDER BY 7 DESC, 8 DESC LIMIT 3),"
+    "  GROUP BY r.workspace_id, r.id ORDER BY 7 DESC, 8 DESC LIMIT 3),"
     " feats AS (SELECT coalesce(props->>'feature', '') AS feature,"
     "  count(*) AS n, min(occurred_at) AS first_at FROM ev"
     "  WHERE ((type = 'track' AND name = 'feature_used') OR"

@@ -45,6 +45,13 @@ encode_words(struct buf *out, const char *s, size_t n)
 
 		if (take == 0)
 			take = 1;
+		/* Split after a space where possible: some readers show the
+		 * fold between words in a display name as a space. */
+		for (size_t k = take; off + take < n && k > take / 2; k--)
+			if (s[off + k - 1] == ' ') {
+				take = k;
+				break;
+			}
 		sodium_bin2base64(b64, sizeof(b64),
 		                  (const unsigned char *)s + off, take,
 		                  sodium_base64_VARIANT_ORIGINAL);

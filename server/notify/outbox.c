@@ -261,8 +261,13 @@ build_content(struct job *j, char *err, size_t errlen)
 	for (int i = 0; i < j->n; i++) {
 		one = content_build(c, j->ws, j->items[i].qualification,
 		                    j->items[i].event_id, err, errlen);
-		if (one != NULL)
-			cJSON_AddItemToArray(items, one);
+		if (one == NULL) {
+			/* All or nothing: a digest never drops an alert. */
+			db_release(c);
+			cJSON_Delete(items);
+			return NULL;
+		}
+		cJSON_AddItemToArray(items, one);
 	}
 	db_release(c);
 	return digest_build(items, j->items[0].event_id, j->mode);
