@@ -20,7 +20,7 @@
 #include "notify/notify.h"
 
 #define WORKERS       2
-#define LEASE_SECONDS "30"  /* longer than a send can take */
+#define LEASE_SECONDS "20"  /* twice the longest send */
 #define BATCH_MAX     100   /* alerts in one digest */
 #define MAX_FAILURES  10    /* then the delivery is dead */
 #define BACKOFF_MAX   300.0 /* seconds */

@@ -9,7 +9,8 @@ told through POST /_control:
 
 script: statuses for the next requests, in order; status + status_for:
 answer that status for that many seconds from now; delay: seconds to wait
-before answering each request.  Anything else gets 200 "ok".
+before answering each request; delays: the same for the next requests,
+in order.  Anything else gets 200 "ok".
 Prints "receiver ready port=N" once listening."""
 import argparse
 import base64
@@ -28,6 +29,8 @@ def decide(path):
     with lock:
         r = rules.get(path, {})
         delay = r.get("delay", 0)
+        if r.get("delays"):
+            delay = r["delays"].pop(0)
         status = 200
         if r.get("script"):
             status = r["script"].pop(0)
@@ -44,12 +47,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, status, retry_after=None):
         body = b"ok" if status < 300 else b"no"
-        self.send_response(status)
-        if status == 429 and retry_after is not None:
-            self.send_header("Retry-After", str(retry_after))
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            if status == 429 and retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the sender gave up waiting (a timeout test)
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
@@ -58,7 +64,8 @@ class Handler(BaseHTTPRequestHandler):
             c = json.loads(body)
             with lock:
                 r = rules.setdefault(c["path"], {})
-                for k in ("script", "retry_after", "status", "delay"):
+                for k in ("script", "retry_after", "status", "delay",
+                          "delays"):
                     if k in c:
                         r[k] = c[k]
                 if "status_for" in c:
