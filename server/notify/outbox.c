@@ -312,7 +312,7 @@ send_job(struct job *j)
 	}
 	if (j->body == NULL) {
 		j->res.outcome = SEND_RETRY;
-		snprintf(j->res.error, sizeof(j->res.error), "cannot render: %s",
+		snprintf(j->res.error, sizeof(j->res.error), "cannot render: %.200s",
 		         err[0] ? err : "out of memory");
 	} else if (strcmp(j->kind, "slack") == 0) {
 		transport_post(j->url, j->body, strlen(j->body), NULL, &j->res);

@@ -197,7 +197,7 @@ transport_smtp(const char *from, const cJSON *recipients, const char *msg,
 	} else {
 		res->outcome = code >= 500 && code < 600 ? SEND_REFUSED
 		                                         : SEND_RETRY;
-		snprintf(res->error, sizeof(res->error), "SMTP %ld: %s", code,
+		snprintf(res->error, sizeof(res->error), "SMTP %ld: %.200s", code,
 		         curl_err[0] ? curl_err : curl_easy_strerror(rc));
 	}
 	curl_slist_free_all(rcpt);

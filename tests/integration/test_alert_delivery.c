@@ -103,7 +103,7 @@ qualify_n(int n, const char *notify)
 
 	fx_seed(&fx, &sd, "Paced", "");
 	for (int i = 0; i < n; i++) {
-		char rule[16];
+		char rule[24];
 
 		snprintf(rule, sizeof(rule), "rule-%d", i);
 		fx_qualify(&fx, sd.person, rule, "Paced rule", notify);
