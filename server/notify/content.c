@@ -145,6 +145,82 @@ account_part(const PGresult *r)
 	return a;
 }
 
+static void
+reason_value(struct buf *b, const cJSON *v)
+{
+	const cJSON *e;
+	bool ok = true;
+
+	if (cJSON_IsString(v)) {
+		ok = buf_puts(b, v->valuestring);
+	} else if (cJSON_IsNumber(v)) {
+		ok = buf_printf(b, "%g", v->valuedouble);
+	} else if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(e, v)
+		{
+			if (ok && e != v->child)
+				ok = buf_puts(b, ", ");
+			if (ok)
+				reason_value(b, e);
+		}
+	}
+}
+
+/* One line a person can read: "person.role in CTO", "release_read: Data
+ * visualization x2, 3.2 min", or the scorer's detail. */
+static void
+reason_text(const cJSON *r, struct buf *b)
+{
+	const char *trait = cJSON_GetStringValue(cJSON_GetObjectItem(r, "trait"));
+	const char *event = cJSON_GetStringValue(cJSON_GetObjectItem(r, "event"));
+	const char *detail =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "detail"));
+	const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(r, "op"));
+	const cJSON *count = cJSON_GetObjectItem(r, "count");
+	const cJSON *minutes = cJSON_GetObjectItem(r, "minutes");
+	bool ok = true;
+
+	if (trait != NULL && detail == NULL) {
+		ok = buf_printf(b, "%s %s ", trait, op ? op : "is");
+		if (ok)
+			reason_value(b, cJSON_GetObjectItem(r, "value"));
+		return;
+	}
+	if (event != NULL)
+		ok = buf_printf(b, "%s%s", event, detail ? ": " : "");
+	if (ok && detail != NULL)
+		ok = buf_puts(b, detail);
+	if (ok && b->len == 0) {
+		const char *kind =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(r, "kind"));
+
+		ok = buf_puts(b, kind ? kind : "signal");
+	}
+	if (ok && cJSON_IsNumber(count) && count->valuedouble > 1)
+		ok = buf_printf(b, " \xc3\x97%g", count->valuedouble);
+	if (ok && cJSON_IsNumber(minutes))
+		ok = buf_printf(b, ", %.1f min", minutes->valuedouble);
+}
+
+/* Adds "text" to every reason. */
+static void
+label_reasons(cJSON *reasons)
+{
+	cJSON *r;
+	struct buf b;
+
+	cJSON_ArrayForEach(r, reasons)
+	{
+		if (!cJSON_IsObject(r))
+			continue;
+		buf_init(&b, 1000);
+		reason_text(r, &b);
+		cJSON_DeleteItemFromObject(r, "text");
+		cJSON_AddStringToObject(r, "text", b.data ? b.data : "");
+		buf_cleanup(&b);
+	}
+}
+
 static cJSON *
 head_part(const PGresult *r, const char *event_id, char *lead_url,
           size_t lead_len)
@@ -166,7 +242,9 @@ head_part(const PGresult *r, const char *event_id, char *lead_url,
 	add_number(x, "total", r, 2);
 	add_number(x, "fit", r, 3);
 	add_number(x, "engagement", r, 4);
-	cJSON_AddItemToObject(o, "reasons", cJSON_Parse(PQgetvalue(r, 0, 20)));
+	x = cJSON_Parse(PQgetvalue(r, 0, 20));
+	label_reasons(x);
+	cJSON_AddItemToObject(o, "reasons", x ? x : cJSON_CreateArray());
 	add_text(o, "qualified_at", r, 5);
 	cJSON_AddItemToObject(o, "person", person_part(r, lead_url, lead_len));
 	cJSON_AddItemToObject(o, "account", account_part(r));

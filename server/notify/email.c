@@ -237,10 +237,8 @@ score_part(struct buf *b, bool html, const cJSON *c)
 
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "reasons"))
 	{
-		const char *what = str(r, "detail");
+		const char *what = str(r, "text");
 
-		if (what == NULL)
-			what = str(r, "event") ? str(r, "event") : str(r, "kind");
 		ok = ok && item(b, html) && put(b, html, what ? what : "signal");
 		if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
 			ok = buf_printf(b, " (%+.0f)", num(r, "points"));

@@ -216,15 +216,8 @@ who_text(struct buf *b, const cJSON *c)
 static bool
 reason_line(struct buf *b, const cJSON *r)
 {
-	const char *what = str(r, "detail");
-	bool ok = buf_puts(b, "\n\xe2\x80\xa2 ");
+	bool ok = buf_puts(b, "\n\xe2\x80\xa2 ") && put(b, str(r, "text"), "signal");
 
-	if (what == NULL)
-		what = str(r, "event") ? str(r, "event") : str(r, "trait");
-	ok = ok && put(b, what ? what : str(r, "kind"), "signal");
-	if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "count")) &&
-	    str(r, "detail") == NULL)
-		ok = buf_printf(b, " \xc3\x97%.0f", num(r, "count"));
 	if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
 		ok = buf_printf(b, " (%+.0f)", num(r, "points"));
 	return ok;

@@ -66,7 +66,9 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(text, " US");
 	assert_has(text, "plan trial");
 	assert_has(text, "*Score 88* (fit 60, engagement 28)");
-	assert_has(text, "Role is CTO (+30)");
+	assert_has(text, "person.role in CTO (+30)");
+	assert_has(text, "release_shared (+10)");
+	assert_has(text, "release_read: Charts are here \xc3\x97" "2, 3.0 min (+3)");
 	assert_has(text, "Read \xe2\x80\x9c" "Charts are here\xe2\x80\x9d for 3 min 0 s "
 	                 "(3 views)");
 	assert_has(text, "Clicked https://docs.example.com/charts \xc3\x97" "1");
@@ -150,7 +152,7 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(t, "Alex Doe <alex@acme.test>, CTO");
 	assert_has(t, "Acme Inc, 250 employees, software, US, plan trial");
 	assert_has(t, "Score:    88 (fit 60, engagement 28)");
-	assert_has(t, "Role is CTO (+30)");
+	assert_has(t, "person.role in CTO (+30)");
 	assert_has(t, "Read \"Charts are here\" for 3 min 0 s (3 views)");
 	assert_has(t, "Clicked https://docs.example.com/charts (1 times)");
 	assert_has(t, "Shared \"Charts are here\" on twitter");

@@ -224,11 +224,13 @@ fx_qualify(struct alerts_fx *fx, long person, const char *rule_id,
 	    "INSERT INTO qualifications (workspace_id, subject_type,"
 	    " subject_id, rule_id, rule_name, model_version, score, fit,"
 	    " engagement, reasons, notify) VALUES ($1, 'person', $2, $3, $4,"
-	    " 1, 87.5, 60, 27.5, '[{\"kind\": \"engagement\", \"event\":"
-	    " \"release_read\", \"detail\": \"Read 3 min\", \"points\": 3},"
-	    " {\"kind\": \"fit\", \"trait\": \"person.role\", \"detail\":"
-	    " \"Role is CTO\", \"points\": 30}, {\"kind\": \"engagement\","
-	    " \"event\": \"release_shared\", \"count\": 1, \"points\": 10}]',"
+	    " 1, 87.5, 60, 27.5, '[{\"kind\": \"signal\", \"event\":"
+	    " \"release_read\", \"detail\": \"Charts are here\", \"count\":"
+	    " 2, \"minutes\": 3, \"points\": 3},"
+	    " {\"kind\": \"fit\", \"trait\": \"person.role\", \"op\":"
+	    " \"in\", \"value\": \"CTO\", \"points\": 30},"
+	    " {\"kind\": \"signal\", \"event\": \"release_shared\","
+	    " \"count\": 1, \"points\": 10}]',"
 	    " $5::text[]) RETURNING id",
 	    5, p);
 }
