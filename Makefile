@@ -6,15 +6,16 @@ PKGS     := libmicrohttpd libpq libcjson libcurl libsodium libcmark-gfm
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wcast-qual -Wvla \
             -Wimplicit-fallthrough
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Iserver \
+OPT      ?= -O2 -g
+CFLAGS   := $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) -Iserver \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
             -I$(shell pg_config --includedir 2>/dev/null)
 ifeq ($(CI),true)
 CFLAGS   += -Werror
 endif
+CFLAGS   += $(EXTRA_CFLAGS)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) \
-            -lcmark-gfm-extensions -lpthread -lm
+            -lcmark-gfm-extensions -lz -lpthread -lm
 BUILD    ?= build/normal
 BIN      ?= bin
 

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 DEBS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libcjson-dev
       libcurl4-openssl-dev libcriterion-dev libsodium-dev libcmark-gfm-dev
-      libcmark-gfm-extensions-dev postgresql postgresql-contrib nodejs npm
+      libcmark-gfm-extensions-dev zlib1g-dev postgresql postgresql-contrib
       python3 python3-aiosmtpd python3-feedparser libxml2-utils prometheus
       chromium curl clang-format docker-compose locales)
 
@@ -15,6 +15,10 @@ for p in "${DEBS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
 		|| missing+=("$p")
 done
+
+# Node.js may come from another Debian-format package that bundles npm.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then

@@ -1,4 +1,5 @@
-/* Herald - command line: serve, migrate, workspace create, user add. */
+/* Herald - command line: serve, migrate, workspace create, user add,
+ * import changelog. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sodium.h>
 
 #include "api/workspace.h"
+#include "content/import.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/services.h"
@@ -29,6 +31,8 @@ static const char usage[] =
     "                                print the new workspace as JSON\n"
     "  user add --workspace SLUG --email EMAIL --role owner|editor|sales\n"
     "                                password read from stdin\n"
+    "  import changelog FILE --workspace SLUG\n"
+    "                                Keep a Changelog file to releases\n"
     "  config                        print the configuration table\n"
     "  version                       print the version\n";
 
@@ -149,6 +153,28 @@ cmd_user(int argc, char **argv)
 }
 
 static int
+cmd_import(int argc, char **argv)
+{
+	const char *slug = opt(argc, argv, "--workspace");
+	char err[1024];
+	cJSON *report = NULL;
+	char *text;
+
+	if (argc < 2 || strcmp(argv[0], "changelog") != 0 || slug == NULL ||
+	    strcmp(argv[1], "--workspace") == 0)
+		die("usage: herald import changelog FILE --workspace SLUG");
+	setup();
+	if (!import_changelog(argv[1], slug, &report, err, sizeof(err)))
+		die(err);
+	text = cJSON_PrintUnformatted(report);
+	printf("%s\n", text ? text : "{}");
+	free(text);
+	cJSON_Delete(report);
+	db_close();
+	return 0;
+}
+
+static int
 cmd_serve(void)
 {
 	char dir[1100], err[512];
@@ -200,6 +226,8 @@ main(int argc, char **argv)
 		return cmd_workspace(argc - 2, argv + 2);
 	if (strcmp(argv[1], "user") == 0)
 		return cmd_user(argc - 2, argv + 2);
+	if (strcmp(argv[1], "import") == 0)
+		return cmd_import(argc - 2, argv + 2);
 	if (strcmp(argv[1], "version") == 0) {
 		printf("herald %s\n", HERALD_VERSION);
 		return 0;

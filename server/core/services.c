@@ -3,9 +3,13 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "content/scheduler.h"
 #include "notify/notify.h"
+#include "widget/assets.h"
 
 static const struct service services[] = {
+    {"widget-assets", assets_start, assets_stop},
+    {"scheduler", scheduler_start, scheduler_stop},
     {"outbox", outbox_start, outbox_stop},
     {NULL, NULL, NULL},
 };

@@ -5,12 +5,18 @@
 
 extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
+extern const struct route widget_routes[];
+extern const struct route releases_routes[];
+extern const struct route changelog_routes[];
 extern const struct route destinations_routes[];
 extern const struct route alerts_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
+    widget_routes,
+    releases_routes,
+    changelog_routes,
     destinations_routes,
     alerts_routes,
     NULL,

@@ -136,10 +136,13 @@ export function createApi(o) {
     later(res);          // offline, 408, 429, 5xx: keep, back off
   }
 
-  /** Page is hiding: hand everything to sendBeacon, fetch as fallback. */
+  /* Page is hiding: hand everything to sendBeacon, newest first. Beacons
+   * and keepalive fetches share one 64 KiB in-flight quota, so what does
+   * not fit goes by plain fetch, which works while the page only hides;
+   * on unload it is cancelled and the events stay queued for next time. */
   function beacon() {
     if (navigator.onLine === false) return;
-    for (const c of chunks(read())) {
+    for (const c of chunks(read().slice().reverse())) {
       let ok = false;
       try {
         ok = navigator.sendBeacon(root + '/events',
@@ -148,7 +151,10 @@ export function createApi(o) {
         ok = false;
       }
       if (ok) drop(c);
-      else post(c, true).then((r) => r.ok && drop(c), () => {});
+      else {
+        post(c, true).catch(() => post(c, false))
+          .then((r) => r.ok && drop(c), () => {});
+      }
     }
   }
 

@@ -17,8 +17,8 @@ const ACTIVITY = ['pointermove', 'keydown', 'scroll', 'wheel', 'touchstart'];
 
 /**
  * o: { idleMs, reportMs, track(type, fields), viewed(releaseId) }.
- * The caller forwards visibility changes (visibility()) and page hiding
- * (report()) so it can flush the transport right after.
+ * The caller forwards visibility changes (visibility()) and pagehide
+ * (visibility(true)) so it can flush the transport right after.
  */
 export function createEngage(o) {
   const visible = new Set();
@@ -138,9 +138,10 @@ export function createEngage(o) {
     report();
   }
 
-  function visibility() {
+  /** The page's visibility changed; gone: it is being unloaded. */
+  function visibility(gone) {
     settle();
-    shown = document.visibilityState === 'visible';
+    shown = !gone && document.visibilityState === 'visible';
     if (!shown) {
       disarm();
       report();
@@ -167,5 +168,5 @@ export function createEngage(o) {
     offs.forEach((f) => f());
   }
 
-  return { observe, setOpen, visibility, report, active, destroy };
+  return { observe, setOpen, visibility, active, destroy };
 }

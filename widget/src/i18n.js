@@ -19,7 +19,7 @@ const S = {
   de: {
     title: 'Neuigkeiten',
     unread: (n) => n + ' ungelesen',
-    markAll: 'Alle als gelesen markieren',
+    markAll: 'Alle gelesen',
     close: 'Schlie\u00dfen',
     loading: 'Wird geladen\u2026',
     empty: 'Noch keine Neuigkeiten.',

@@ -20,10 +20,7 @@ const W = window;
 const STALE_MS = 300000;
 
 function fromScript(s) {
-  if (!s || !s.dataset.key) {
-    s = document.querySelector('script[data-key][src*="widget"]') ||
-      document.querySelector('script[data-key]');
-  }
+  if (!s || !s.dataset.key) s = document.querySelector('script[data-key]');
   if (!s) return {};
   const d = s.dataset;
   return {
@@ -53,6 +50,7 @@ function widget(cfg, tune, gone) {
   let loadedAt = 0;
   let seq = 0;
   let pending = 0;
+  let dead = false;
 
   const api = createApi({
     base: cfg.base, pk: cfg.key, flushMs: tune.flushMs,
@@ -107,7 +105,7 @@ function widget(cfg, tune, gone) {
     if (!releases.length) ui.message(strings(locale).loading);
     try {
       const d = await api.releases();
-      if (n !== seq || !ui.host) return;
+      if (n !== seq || dead) return;
       releases = Array.isArray(d.releases) ? d.releases : [];
       loadedAt = Date.now();
       eng.observe(ui.render(releases), ui.list);
@@ -146,7 +144,7 @@ function widget(cfg, tune, gone) {
       if (document.visibilityState === 'hidden') api.beacon();
     }),
     on(W, 'pagehide', () => {
-      eng.report();
+      eng.visibility(true);
       api.beacon();
     })
   ];
@@ -174,7 +172,7 @@ function widget(cfg, tune, gone) {
       eng.destroy();
       api.stop();
       ui.destroy();
-      ui.host = null;
+      dead = true;
       gone();
     }
   };
