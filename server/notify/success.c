@@ -1,8 +1,9 @@
 /* Herald - customer-success alerts on the alert machinery: a trial user
  * who stalls after signing up, and a key user of an engaged account who
  * stops engaging.  Each check inserts qualifications (rule ids
- * "cs-stalled" and "cs-disengaged"); the unique open row makes the
- * checks safe to run in every process at once. */
+ * "cs-stalled" and "cs-disengaged"), only in workspaces with a
+ * destination to tell; the unique open row makes the checks safe to run
+ * in every process at once. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -15,7 +16,11 @@
 	" coalesce(x.disengaged_after_days, 7) AS quiet,"                  \
 	" coalesce(x.success_notify, '{success}') AS notify"               \
 	" FROM workspaces w LEFT JOIN alert_settings x"                    \
-	" ON x.workspace_id = w.id) "
+	" ON x.workspace_id = w.id WHERE EXISTS (SELECT 1 FROM"           \
+	" destinations d WHERE d.workspace_id = w.id AND (d.name = ANY"    \
+	" (coalesce(x.success_notify, '{success}')) OR d.tags &&"          \
+	" coalesce(x.success_notify, '{success}') OR d.id::text = ANY"     \
+	" (coalesce(x.success_notify, '{success}'))))) "
 
 #define INSERT_QUALIFICATION                                               \
 	"INSERT INTO qualifications (workspace_id, subject_type, subject_id," \
