@@ -355,6 +355,10 @@ create_destination(struct http_req *req)
 	}
 	if (!check_body(req, body, kind, true))
 		goto out;
+	if (strcmp(kind, "email") == 0 && config.smtp_url == NULL) {
+		http_error(req, 400, "kind: email needs HERALD_SMTP_URL set");
+		goto out;
+	}
 	secret[0] = '\0';
 	given = str_field(body, "secret");
 	if (strcmp(kind, "webhook") == 0 && given == NULL &&

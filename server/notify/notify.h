@@ -118,7 +118,13 @@ void transport_smtp(const char *from, const cJSON *recipients,
 
 /* ---- outbox.c: the delivery workers (a service) ------------------------ */
 
+/* Starts the LISTEN thread (which also runs the customer-success checks)
+ * and the delivery workers.  False when libcurl or a thread cannot
+ * start. */
 bool outbox_start(void);
+
+/* Asks the threads to finish and waits for them (a send in progress
+ * ends first, at most the transport timeout). */
 void outbox_stop(void);
 
 /* Wakes the workers (after queueing a delivery in this process). */

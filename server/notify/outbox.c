@@ -27,8 +27,6 @@
 #define POLL_MS       500
 #define SUCCESS_EVERY 300.0 /* seconds between customer-success checks */
 
-enum job_state { JOB_CLAIMED, JOB_SENT, JOB_RECORDED };
-
 struct item {
 	char id[24];
 	char qualification[24];
@@ -37,8 +35,8 @@ struct item {
 	char *body; /* rendered by an earlier attempt, or NULL */
 };
 
+/* One claimed delivery (or the alerts of one digest) on its way. */
 struct job {
-	enum job_state state;
 	char ws[24], dest[24], token[40];
 	char kind[16], mode[16], name[128], ws_name[256];
 	char *url, *secret;
@@ -225,7 +223,6 @@ claim(struct job *j)
 		goto out;
 	if (db_query(c, NULL, "COMMIT", 0, NULL) != DB_OK)
 		goto out;
-	j->state = JOB_CLAIMED;
 	result = j->n > 0 ? 1 : 0;
 out:
 	if (result < 0)
@@ -322,7 +319,6 @@ send_job(struct job *j)
 	} else {
 		send_webhook(j);
 	}
-	j->state = JOB_SENT;
 }
 
 /* ---- recording the outcome ---------------------------------------------- */
@@ -434,7 +430,6 @@ record(struct job *j)
 	         o.state, j->res.status, j->res.error[0] ? " error=" : "",
 	         j->res.error);
 	buf_cleanup(&ids);
-	j->state = JOB_RECORDED;
 }
 
 /* ---- threads ------------------------------------------------------------- */
