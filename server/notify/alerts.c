@@ -64,7 +64,8 @@ list_alerts(struct http_req *req)
 	cJSON *o, *arr, *last;
 
 	if (!auth_admin(req, ROLE_SALES, &who) ||
-	    !query_number(req, "before", 1, INT64_MAX, before, sizeof(before)) ||
+	    !query_number(req, "before", 1, INT64_MAX, before,
+	                  sizeof(before)) ||
 	    !query_number(req, "limit", 1, 500, limit, sizeof(limit)))
 		return;
 	snprintf(ws, sizeof(ws), "%lld", (long long)who.workspace_id);
@@ -144,8 +145,8 @@ get_settings(struct http_req *req)
 }
 
 static bool
-days_field(struct http_req *req, const cJSON *body, const char *key,
-           char *out, size_t outlen, const char **param)
+days_field(struct http_req *req, const cJSON *body, const char *key, char *out,
+           size_t outlen, const char **param)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, key);
 
@@ -154,8 +155,10 @@ days_field(struct http_req *req, const cJSON *body, const char *key,
 		return true;
 	if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > 365 ||
 	    v->valuedouble != (double)(int)v->valuedouble) {
-		http_error(req, 400, "%s: must be a whole number of days, "
-		           "1 to 365", key);
+		http_error(req, 400,
+		           "%s: must be a whole number of days, "
+		           "1 to 365",
+		           key);
 		return false;
 	}
 	snprintf(out, outlen, "%d", (int)v->valuedouble);
@@ -166,15 +169,16 @@ days_field(struct http_req *req, const cJSON *body, const char *key,
 static bool
 notify_field(struct http_req *req, const cJSON *body, char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body,
-	                                                  "success_notify");
+	const cJSON *v =
+	    cJSON_GetObjectItemCaseSensitive(body, "success_notify");
 	const cJSON *e;
 
 	*out = NULL;
 	if (v == NULL)
 		return true;
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > 20) {
-		http_error(req, 400, "success_notify: must be an array of "
+		http_error(req, 400,
+		           "success_notify: must be an array of "
 		           "destination names or tags");
 		return false;
 	}

@@ -171,8 +171,10 @@ reason_value(struct buf *b, const cJSON *v)
 static void
 reason_text(const cJSON *r, struct buf *b)
 {
-	const char *trait = cJSON_GetStringValue(cJSON_GetObjectItem(r, "trait"));
-	const char *event = cJSON_GetStringValue(cJSON_GetObjectItem(r, "event"));
+	const char *trait =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "trait"));
+	const char *event =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "event"));
 	const char *detail =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "detail"));
 	const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(r, "op"));
@@ -279,8 +281,8 @@ link_releases(cJSON *reads, const char *ws_slug)
 }
 
 static bool
-add_activity(struct db_conn *c, cJSON *o, const char *ws,
-             const char *person_id, const char *at, char *err, size_t errlen)
+add_activity(struct db_conn *c, cJSON *o, const char *ws, const char *person_id,
+             const char *at, char *err, size_t errlen)
 {
 	const char *params[3] = {ws, person_id, at};
 	const cJSON *w = cJSON_GetObjectItem(o, "workspace");
@@ -288,10 +290,13 @@ add_activity(struct db_conn *c, cJSON *o, const char *ws,
 	cJSON *act = cJSON_AddObjectToObject(o, "activity"), *reads;
 
 	if (person_id == NULL) {
-		cJSON_AddItemToObject(act, "releases_read", cJSON_CreateArray());
-		cJSON_AddItemToObject(act, "links_clicked", cJSON_CreateArray());
+		cJSON_AddItemToObject(act, "releases_read",
+		                      cJSON_CreateArray());
+		cJSON_AddItemToObject(act, "links_clicked",
+		                      cJSON_CreateArray());
 		cJSON_AddItemToObject(act, "shares", cJSON_CreateArray());
-		cJSON_AddItemToObject(act, "features_tried", cJSON_CreateArray());
+		cJSON_AddItemToObject(act, "features_tried",
+		                      cJSON_CreateArray());
 		return true;
 	}
 	if (db_query(c, &r, activity_sql, 3, params) != DB_OK) {
@@ -299,8 +304,8 @@ add_activity(struct db_conn *c, cJSON *o, const char *ws,
 		return false;
 	}
 	reads = parsed(r, 0);
-	link_releases(reads, cJSON_GetStringValue(
-	                         cJSON_GetObjectItem(w, "slug")));
+	link_releases(reads,
+	              cJSON_GetStringValue(cJSON_GetObjectItem(w, "slug")));
 	cJSON_AddItemToObject(act, "releases_read", reads);
 	cJSON_AddItemToObject(act, "links_clicked", parsed(r, 1));
 	cJSON_AddItemToObject(act, "shares", parsed(r, 2));
@@ -322,8 +327,8 @@ add_opening_line(cJSON *o)
 
 cJSON *
 content_build(struct db_conn *c, const char *workspace_id,
-              const char *qualification_id, const char *event_id,
-              char *err, size_t errlen)
+              const char *qualification_id, const char *event_id, char *err,
+              size_t errlen)
 {
 	const char *params[2] = {workspace_id, qualification_id};
 	char lead_url[600];
@@ -402,10 +407,10 @@ bool
 content_opening_line(const cJSON *o, struct buf *out)
 {
 	const cJSON *act = cJSON_GetObjectItem(o, "activity");
-	const cJSON *feat = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(act, "features_tried"), 0);
-	const cJSON *read = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(act, "releases_read"), 0);
+	const cJSON *feat =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(act, "features_tried"), 0);
+	const cJSON *read =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(act, "releases_read"), 0);
 	const char *company = get_str(o, "account", "name");
 	const char *f = get_str(feat, "feature", NULL);
 	const char *rel = get_str(feat, "release", NULL);

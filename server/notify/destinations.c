@@ -88,7 +88,8 @@ reply_rows(struct http_req *req, const char *sql, int n,
 		if (PQntuples(r) == 0)
 			http_error(req, 404, "destination not found");
 		else
-			http_json(req, status, dest_from_text(PQgetvalue(r, 0, 0)));
+			http_json(req, status,
+			          dest_from_text(PQgetvalue(r, 0, 0)));
 		PQclear(r);
 		return;
 	}
@@ -190,8 +191,8 @@ check_strings(struct http_req *req, const cJSON *v, const char *field,
 	int i = 0;
 
 	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) > max) {
-		http_error(req, 400, "%s: must be an array of at most %d", field,
-		           max);
+		http_error(req, 400, "%s: must be an array of at most %d",
+		           field, max);
 		return false;
 	}
 	cJSON_ArrayForEach(e, v)
@@ -225,14 +226,15 @@ check_mode_name(struct http_req *req, const cJSON *body)
 
 	if (v && (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
 	          strlen(v->valuestring) > 100)) {
-		http_error(req, 400, "name: must be a string of 1 to 100 bytes");
+		http_error(req, 400,
+		           "name: must be a string of 1 to 100 bytes");
 		return false;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(body, "mode");
-	if (v && (!cJSON_IsString(v) ||
-	          (strcmp(v->valuestring, "immediate") != 0 &&
-	           strcmp(v->valuestring, "hourly") != 0 &&
-	           strcmp(v->valuestring, "daily") != 0))) {
+	if (v &&
+	    (!cJSON_IsString(v) || (strcmp(v->valuestring, "immediate") != 0 &&
+	                            strcmp(v->valuestring, "hourly") != 0 &&
+	                            strcmp(v->valuestring, "daily") != 0))) {
 		http_error(req, 400,
 		           "mode: must be immediate, hourly or daily");
 		return false;
@@ -274,11 +276,10 @@ check_body(struct http_req *req, const cJSON *body, const char *kind,
 		}
 	}
 	v = cJSON_GetObjectItemCaseSensitive(body, "secret");
-	if (v && (strcmp(kind, "webhook") != 0 || !cJSON_IsString(v) ||
-	          strlen(v->valuestring) < 16 ||
-	          strlen(v->valuestring) > 200)) {
-		http_error(req, 400,
-		           "secret: webhooks only, 16 to 200 bytes");
+	if (v &&
+	    (strcmp(kind, "webhook") != 0 || !cJSON_IsString(v) ||
+	     strlen(v->valuestring) < 16 || strlen(v->valuestring) > 200)) {
+		http_error(req, 400, "secret: webhooks only, 16 to 200 bytes");
 		return false;
 	}
 	return true;
@@ -347,9 +348,9 @@ create_destination(struct http_req *req)
 	if ((body = http_json_body(req)) == NULL)
 		return;
 	kind = str_field(body, "kind");
-	if (kind == NULL || (strcmp(kind, "slack") != 0 &&
-	                     strcmp(kind, "email") != 0 &&
-	                     strcmp(kind, "webhook") != 0)) {
+	if (kind == NULL ||
+	    (strcmp(kind, "slack") != 0 && strcmp(kind, "email") != 0 &&
+	     strcmp(kind, "webhook") != 0)) {
 		http_error(req, 400, "kind: must be slack, email or webhook");
 		goto out;
 	}
@@ -369,15 +370,11 @@ create_destination(struct http_req *req)
 	snprintf(ws, sizeof(ws), "%lld", (long long)who.workspace_id);
 	recipients = json_field_text(body, "recipients");
 	tags = json_field_text(body, "tags");
-	const char *params[8] = {ws,
-	                         str_field(body, "name"),
-	                         kind,
-	                         strcmp(kind, "email") ? str_field(body, "url")
-	                                               : NULL,
-	                         recipients,
-	                         secret[0] ? secret : NULL,
-	                         tags,
-	                         str_field(body, "mode")};
+	const char *params[8] = {
+	    ws,         str_field(body, "name"),
+	    kind,       strcmp(kind, "email") ? str_field(body, "url") : NULL,
+	    recipients, secret[0] ? secret : NULL,
+	    tags,       str_field(body, "mode")};
 	st = db_exec(&r, insert_dest, 8, params, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("req=%s ws=%s destination insert failed: %s", req->id,
@@ -490,13 +487,16 @@ patch_destination(struct http_req *req)
 	}
 	recipients = json_field_text(body, "recipients");
 	tags = json_field_text(body, "tags");
-	const char *params[9] = {
-	    ws,         id,
-	    str_field(body, "name"),
-	    strcmp(kind, "email") ? str_field(body, "url") : NULL,
-	    recipients, str_field(body, "secret"),
-	    tags,       str_field(body, "mode"),
-	    reset ? "true" : "false"};
+	const char *params[9] = {ws,
+	                         id,
+	                         str_field(body, "name"),
+	                         strcmp(kind, "email") ? str_field(body, "url")
+	                                               : NULL,
+	                         recipients,
+	                         str_field(body, "secret"),
+	                         tags,
+	                         str_field(body, "mode"),
+	                         reset ? "true" : "false"};
 	st = db_exec(&r, update_dest, 9, params, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("req=%s ws=%s destination update failed: %s", req->id,

@@ -17,7 +17,8 @@
 #define WORD_BYTES   39  /* bytes per encoded word: 52 base64 chars */
 #define QP_LINE      75
 
-/* ---- headers -------------------------------------------------------------- */
+/* ---- headers --------------------------------------------------------------
+ */
 
 static bool
 needs_encoding(const char *s, size_t start)
@@ -131,7 +132,8 @@ email_qp(struct buf *out, const char *text)
 	return true;
 }
 
-/* ---- bodies ---------------------------------------------------------------- */
+/* ---- bodies ----------------------------------------------------------------
+ */
 
 static const char *
 str(const cJSON *o, const char *key)
@@ -203,7 +205,8 @@ who_part(struct buf *b, bool html, const cJSON *c)
 		     buf_puts(b, html ? "&gt;" : ">");
 	if (ok && str(p, "role"))
 		ok = buf_puts(b, ", ") && put(b, html, str(p, "role"));
-	ok = ok && buf_puts(b, html ? "<br>\n<b>Company:</b> " : "\nCompany:  ");
+	ok =
+	    ok && buf_puts(b, html ? "<br>\n<b>Company:</b> " : "\nCompany:  ");
 	if (!ok || !cJSON_IsObject(a))
 		return ok && put(b, html, "none known");
 	ok = put(b, html, str(a, "name") ? str(a, "name") : "unnamed");
@@ -222,24 +225,24 @@ static bool
 score_part(struct buf *b, bool html, const cJSON *c)
 {
 	const cJSON *s = cJSON_GetObjectItem(c, "score"), *r;
-	bool ok = buf_printf(b,
-	                     "%sScore:%s    %.0f (fit %.0f, engagement %.0f), "
-	                     "rule ",
-	                     html ? "<br>\n<b>" : "\n", html ? "</b>" : "",
-	                     num(s, "total"), num(s, "fit"),
-	                     num(s, "engagement")) &&
-	          put(b, html, str(cJSON_GetObjectItem(c, "rule"), "name")) &&
-	          buf_puts(b, html ? "<br>\n<b>Qualified:</b> "
-	                           : "\nQualified: ") &&
-	          put(b, html, str(c, "qualified_at")) &&
-	          buf_puts(b, html ? "</p>\n<p><b>Why</b></p>\n<ul><li>"
-	                           : "\n\nWhy:");
+	bool ok =
+	    buf_printf(b,
+	               "%sScore:%s    %.0f (fit %.0f, engagement %.0f), "
+	               "rule ",
+	               html ? "<br>\n<b>" : "\n", html ? "</b>" : "",
+	               num(s, "total"), num(s, "fit"), num(s, "engagement")) &&
+	    put(b, html, str(cJSON_GetObjectItem(c, "rule"), "name")) &&
+	    buf_puts(b, html ? "<br>\n<b>Qualified:</b> " : "\nQualified: ") &&
+	    put(b, html, str(c, "qualified_at")) &&
+	    buf_puts(b,
+	             html ? "</p>\n<p><b>Why</b></p>\n<ul><li>" : "\n\nWhy:");
 
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "reasons"))
 	{
 		const char *what = str(r, "text");
 
-		ok = ok && item(b, html) && put(b, html, what ? what : "signal");
+		ok =
+		    ok && item(b, html) && put(b, html, what ? what : "signal");
 		if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
 			ok = buf_printf(b, " (%+.0f)", num(r, "points"));
 	}
@@ -260,18 +263,18 @@ activity_part(struct buf *b, bool html, const cJSON *c)
 
 		ok = ok && item(b, html) && buf_puts(b, "Read \"") &&
 		     put(b, html, str(e, "title")) &&
-		     buf_printf(b, "\" for %ld min %ld s (%.0f views) ", secs / 60,
-		                secs % 60, num(e, "views")) &&
+		     buf_printf(b, "\" for %ld min %ld s (%.0f views) ",
+		                secs / 60, secs % 60, num(e, "views")) &&
 		     put(b, html, str(e, "url"));
 	}
-	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "links_clicked"))
-	ok = ok && item(b, html) && buf_puts(b, "Clicked ") &&
-	     put(b, html, str(e, "url")) &&
-	     buf_printf(b, " (%.0f times)", num(e, "count"));
-	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "shares"))
-	ok = ok && item(b, html) && buf_puts(b, "Shared \"") &&
-	     put(b, html, str(e, "release")) && buf_puts(b, "\" on ") &&
-	     put(b, html, str(e, "channel"));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "links_clicked")) ok =
+	    ok && item(b, html) && buf_puts(b, "Clicked ") &&
+	    put(b, html, str(e, "url")) &&
+	    buf_printf(b, " (%.0f times)", num(e, "count"));
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "shares")) ok =
+	    ok && item(b, html) && buf_puts(b, "Shared \"") &&
+	    put(b, html, str(e, "release")) && buf_puts(b, "\" on ") &&
+	    put(b, html, str(e, "channel"));
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "features_tried"))
 	{
 		ok = ok && item(b, html) && buf_puts(b, "Tried ") &&
@@ -279,7 +282,8 @@ activity_part(struct buf *b, bool html, const cJSON *c)
 		     buf_printf(b, " (%.0f times)", num(e, "count"));
 		if (ok && str(e, "release"))
 			ok = buf_puts(b, " after \"") &&
-			     put(b, html, str(e, "release")) && buf_puts(b, "\"");
+			     put(b, html, str(e, "release")) &&
+			     buf_puts(b, "\"");
 	}
 	return ok && buf_puts(b, html ? "</li></ul>\n" : "\n");
 }
@@ -318,14 +322,17 @@ digest_part(struct buf *b, bool html, const cJSON *c)
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(c, "alerts"))
 	{
 		ok = ok && item(b, html) &&
-		     put(b, html, str(cJSON_GetObjectItem(it, "person"), "name")) &&
+		     put(b, html,
+		         str(cJSON_GetObjectItem(it, "person"), "name")) &&
 		     buf_puts(b, " (") &&
 		     put(b, html,
 		         str(cJSON_GetObjectItem(it, "account"), "name")) &&
 		     buf_puts(b, "): ") &&
-		     put(b, html, str(cJSON_GetObjectItem(it, "rule"), "name")) &&
-		     buf_printf(b, ", score %.0f ",
-		                num(cJSON_GetObjectItem(it, "score"), "total")) &&
+		     put(b, html,
+		         str(cJSON_GetObjectItem(it, "rule"), "name")) &&
+		     buf_printf(
+		         b, ", score %.0f ",
+		         num(cJSON_GetObjectItem(it, "score"), "total")) &&
 		     put(b, html, str(it, "lead_url"));
 	}
 	return ok && buf_puts(b, html ? "</li></ul>\n" : "\n");
@@ -335,8 +342,9 @@ static bool
 body(struct buf *b, bool html, const cJSON *c, const char *title)
 {
 	const char *type = str(c, "type");
-	bool ok = buf_puts(b, html ? "<!DOCTYPE html>\n<html><body>\n<h2>" : "") &&
-	          put(b, html, title) && buf_puts(b, html ? "</h2>\n" : "\n\n");
+	bool ok =
+	    buf_puts(b, html ? "<!DOCTYPE html>\n<html><body>\n<h2>" : "") &&
+	    put(b, html, title) && buf_puts(b, html ? "</h2>\n" : "\n\n");
 
 	if (!ok)
 		return false;
@@ -393,9 +401,10 @@ headers(struct buf *m, const cJSON *c, const char *from,
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	ok = buf_puts(m, "From: ") && email_header_value(m, display, 6) &&
 	     buf_printf(m, "\r\n <%s>\r\nTo: ", from);
-	cJSON_ArrayForEach(e, recipients)
-	ok = ok && buf_printf(m, "%s<%s>", e == recipients->child ? "" : ",\r\n ",
-	                      e->valuestring);
+	cJSON_ArrayForEach(e, recipients) ok =
+	    ok &&
+	    buf_printf(m, "%s<%s>", e == recipients->child ? "" : ",\r\n ",
+	               e->valuestring);
 	return ok && buf_puts(m, "\r\nSubject: ") &&
 	       email_header_value(m, title, 9) &&
 	       buf_printf(m,

@@ -99,9 +99,9 @@ enum send_outcome {
 
 struct send_result {
 	enum send_outcome outcome;
-	long status;        /* HTTP status or SMTP reply code, 0 if none */
-	long retry_after;   /* seconds, for SEND_THROTTLED */
-	char error[256];    /* why, for last_error */
+	long status;      /* HTTP status or SMTP reply code, 0 if none */
+	long retry_after; /* seconds, for SEND_THROTTLED */
+	char error[256];  /* why, for last_error */
 };
 
 /* Initialises libcurl once; false when it cannot. */
@@ -113,8 +113,8 @@ void transport_post(const char *url, const char *body, size_t len,
                     const char *const *headers, struct send_result *res);
 
 /* Sends a message over SMTP (config.smtp_url) to the recipients. */
-void transport_smtp(const char *from, const cJSON *recipients,
-                    const char *msg, size_t len, struct send_result *res);
+void transport_smtp(const char *from, const cJSON *recipients, const char *msg,
+                    size_t len, struct send_result *res);
 
 /* ---- outbox.c: the delivery workers (a service) ------------------------ */
 

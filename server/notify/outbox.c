@@ -59,8 +59,8 @@ static bool listening;
 
 /* ---- claiming ------------------------------------------------------------ */
 
-#define DUE                                                                  \
-	"((d.state IN ('queued', 'failed') AND d.next_attempt_at <= now())" \
+#define DUE                                                                    \
+	"((d.state IN ('queued', 'failed') AND d.next_attempt_at <= now())"    \
 	" OR (d.state = 'sending' AND d.claimed_until < now()))"
 
 static const char pick_dest[] =
@@ -89,8 +89,8 @@ static const char mark_sending[] =
     "  claim_token = $3, attempts = attempts + 1,"
     "  batch_id = CASE WHEN $5 THEN $6::bigint END"
     "  WHERE workspace_id = $1 AND id = ANY ($2::bigint[]) RETURNING 1)"
-    " UPDATE destinations SET next_send_at = now() + interval '"
-    LEASE_SECONDS " seconds' WHERE workspace_id = $1 AND id = $4";
+    " UPDATE destinations SET next_send_at = now() + interval '" LEASE_SECONDS
+    " seconds' WHERE workspace_id = $1 AND id = $4";
 
 static char *
 dup_or_null(const PGresult *r, int row, int col)
@@ -147,10 +147,10 @@ take_items(struct job *j, const PGresult *r)
 		it->test = test;
 		it->body = dup_or_null(r, i, 4);
 		if (j->n == 0) {
-			j->attempts = (int)strtol(PQgetvalue(r, i, 5), NULL,
-			                          10) + 1;
-			j->throttled = (int)strtol(PQgetvalue(r, i, 6), NULL,
-			                           10);
+			j->attempts =
+			    (int)strtol(PQgetvalue(r, i, 5), NULL, 10) + 1;
+			j->throttled =
+			    (int)strtol(PQgetvalue(r, i, 6), NULL, 10);
 		}
 		j->n++;
 	}
@@ -189,8 +189,11 @@ claim_items(struct db_conn *c, struct job *j)
 		buf_cleanup(&ids);
 		return DB_ERROR;
 	}
-	const char *p2[6] = {j->ws,   ids.data, j->token,
-	                     j->dest, j->digest ? "true" : "false",
+	const char *p2[6] = {j->ws,
+	                     ids.data,
+	                     j->token,
+	                     j->dest,
+	                     j->digest ? "true" : "false",
 	                     j->items[0].id};
 	st = db_query(c, NULL, mark_sending, 6, p2);
 	buf_cleanup(&ids);
@@ -309,7 +312,8 @@ send_job(struct job *j)
 	}
 	if (j->body == NULL) {
 		j->res.outcome = SEND_RETRY;
-		snprintf(j->res.error, sizeof(j->res.error), "cannot render: %.200s",
+		snprintf(j->res.error, sizeof(j->res.error),
+		         "cannot render: %.200s",
 		         err[0] ? err : "out of memory");
 	} else if (strcmp(j->kind, "slack") == 0) {
 		transport_post(j->url, j->body, strlen(j->body), NULL, &j->res);
@@ -347,7 +351,8 @@ static const char record_sql[] =
 static double
 backoff(int failures)
 {
-	double base = failures >= 10 ? BACKOFF_MAX : (double)(1 << (failures - 1));
+	double base =
+	    failures >= 10 ? BACKOFF_MAX : (double)(1 << (failures - 1));
 	double jitter = 0.75 + randombytes_uniform(501) / 1000.0;
 	double d = base * jitter;
 

@@ -8,9 +8,9 @@
 #include "core/util.h"
 #include "notify/notify.h"
 
-#define TEXT_CAP    (64u * 1024)
+#define TEXT_CAP     (64u * 1024)
 #define FALLBACK_MAX 3000
-#define ELLIPSIS    "\xe2\x80\xa6"
+#define ELLIPSIS     "\xe2\x80\xa6"
 
 bool
 slack_escape(struct buf *out, const char *text)
@@ -187,8 +187,8 @@ who_text(struct buf *b, const cJSON *c)
 {
 	const cJSON *p = cJSON_GetObjectItem(c, "person");
 	const cJSON *a = cJSON_GetObjectItem(c, "account");
-	bool ok = buf_puts(b, "*") && put(b, str(p, "name"), "Unknown person") &&
-	          buf_puts(b, "*");
+	bool ok = buf_puts(b, "*") &&
+	          put(b, str(p, "name"), "Unknown person") && buf_puts(b, "*");
 
 	if (ok && str(p, "role"))
 		ok = buf_puts(b, " \xc2\xb7 ") && put(b, str(p, "role"), "");
@@ -202,21 +202,25 @@ who_text(struct buf *b, const cJSON *c)
 		ok = buf_printf(b, " \xc2\xb7 %.0f employees",
 		                num(a, "employees"));
 	else if (ok && str(a, "employees"))
-		ok = buf_puts(b, " \xc2\xb7 ") && put(b, str(a, "employees"), "") &&
+		ok = buf_puts(b, " \xc2\xb7 ") &&
+		     put(b, str(a, "employees"), "") &&
 		     buf_puts(b, " employees");
 	if (ok && str(a, "industry"))
-		ok = buf_puts(b, " \xc2\xb7 ") && put(b, str(a, "industry"), "");
+		ok =
+		    buf_puts(b, " \xc2\xb7 ") && put(b, str(a, "industry"), "");
 	if (ok && str(a, "country"))
 		ok = buf_puts(b, " \xc2\xb7 ") && put(b, str(a, "country"), "");
 	if (ok && str(a, "plan"))
-		ok = buf_puts(b, " \xc2\xb7 plan ") && put(b, str(a, "plan"), "");
+		ok = buf_puts(b, " \xc2\xb7 plan ") &&
+		     put(b, str(a, "plan"), "");
 	return ok;
 }
 
 static bool
 reason_line(struct buf *b, const cJSON *r)
 {
-	bool ok = buf_puts(b, "\n\xe2\x80\xa2 ") && put(b, str(r, "text"), "signal");
+	bool ok =
+	    buf_puts(b, "\n\xe2\x80\xa2 ") && put(b, str(r, "text"), "signal");
 
 	if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
 		ok = buf_printf(b, " (%+.0f)", num(r, "points"));
@@ -228,13 +232,13 @@ score_text(struct buf *b, const cJSON *c)
 {
 	const cJSON *s = cJSON_GetObjectItem(c, "score");
 	const cJSON *r;
-	bool ok = buf_printf(b,
-	                     "*Score %.0f* (fit %.0f, engagement %.0f) "
-	                     "\xc2\xb7 rule *",
-	                     num(s, "total"), num(s, "fit"),
-	                     num(s, "engagement")) &&
-	          put(b, str(cJSON_GetObjectItem(c, "rule"), "name"), "") &&
-	          buf_puts(b, "*");
+	bool ok =
+	    buf_printf(b,
+	               "*Score %.0f* (fit %.0f, engagement %.0f) "
+	               "\xc2\xb7 rule *",
+	               num(s, "total"), num(s, "fit"), num(s, "engagement")) &&
+	    put(b, str(cJSON_GetObjectItem(c, "rule"), "name"), "") &&
+	    buf_puts(b, "*");
 
 	cJSON_ArrayForEach(r, cJSON_GetObjectItem(c, "reasons"))
 	{
@@ -254,10 +258,11 @@ reads_lines(struct buf *b, const cJSON *act)
 	{
 		long secs = (long)num(e, "read_seconds");
 
-		ok = ok && buf_puts(b, "\n\xe2\x80\xa2 Read \xe2\x80\x9c") &&
-		     put(b, str(e, "title"), "") &&
-		     buf_printf(b, "\xe2\x80\x9d for %ld min %ld s (%.0f views)",
-		                secs / 60, secs % 60, num(e, "views"));
+		ok =
+		    ok && buf_puts(b, "\n\xe2\x80\xa2 Read \xe2\x80\x9c") &&
+		    put(b, str(e, "title"), "") &&
+		    buf_printf(b, "\xe2\x80\x9d for %ld min %ld s (%.0f views)",
+		               secs / 60, secs % 60, num(e, "views"));
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "links_clicked"))
 	{
@@ -320,7 +325,8 @@ summary_text(struct buf *b, const cJSON *c)
 
 	if (summary == NULL || summary[0] == '\0')
 		return true;
-	return buf_puts(b, "*About \xe2\x80\x9c") && put(b, str(top, "title"), "") &&
+	return buf_puts(b, "*About \xe2\x80\x9c") &&
+	       put(b, str(top, "title"), "") &&
 	       buf_puts(b, "\xe2\x80\x9d*\n") && put(b, summary, "");
 }
 
@@ -379,7 +385,8 @@ alert_blocks(cJSON *blocks, struct buf *b, const cJSON *c)
 	return fallback_text(b, c);
 }
 
-/* ---- digests and tests ---------------------------------------------------- */
+/* ---- digests and tests ----------------------------------------------------
+ */
 
 static bool
 digest_line(struct buf *line, const cJSON *it)

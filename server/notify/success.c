@@ -9,32 +9,31 @@
 
 #include "notify/notify.h"
 
-#define SETTINGS_CTE                                                       \
-	"WITH s AS (SELECT w.id AS ws, w.timezone AS tz,"                  \
-	" (now() AT TIME ZONE w.timezone)::date AS today,"                 \
-	" coalesce(x.stalled_after_days, 3) AS stalled,"                   \
-	" coalesce(x.disengaged_after_days, 7) AS quiet,"                  \
-	" coalesce(x.success_notify, '{success}') AS notify"               \
-	" FROM workspaces w LEFT JOIN alert_settings x"                    \
-	" ON x.workspace_id = w.id WHERE EXISTS (SELECT 1 FROM"           \
-	" destinations d WHERE d.workspace_id = w.id AND (d.name = ANY"    \
-	" (coalesce(x.success_notify, '{success}')) OR d.tags &&"          \
-	" coalesce(x.success_notify, '{success}') OR d.id::text = ANY"     \
+#define SETTINGS_CTE                                                           \
+	"WITH s AS (SELECT w.id AS ws, w.timezone AS tz,"                      \
+	" (now() AT TIME ZONE w.timezone)::date AS today,"                     \
+	" coalesce(x.stalled_after_days, 3) AS stalled,"                       \
+	" coalesce(x.disengaged_after_days, 7) AS quiet,"                      \
+	" coalesce(x.success_notify, '{success}') AS notify"                   \
+	" FROM workspaces w LEFT JOIN alert_settings x"                        \
+	" ON x.workspace_id = w.id WHERE EXISTS (SELECT 1 FROM"                \
+	" destinations d WHERE d.workspace_id = w.id AND (d.name = ANY"        \
+	" (coalesce(x.success_notify, '{success}')) OR d.tags &&"              \
+	" coalesce(x.success_notify, '{success}') OR d.id::text = ANY"         \
 	" (coalesce(x.success_notify, '{success}'))))) "
 
-#define INSERT_QUALIFICATION                                               \
-	"INSERT INTO qualifications (workspace_id, subject_type, subject_id," \
-	" rule_id, rule_name, model_version, score, fit, engagement,"      \
+#define INSERT_QUALIFICATION                                                   \
+	"INSERT INTO qualifications (workspace_id, subject_type, subject_id,"  \
+	" rule_id, rule_name, model_version, score, fit, engagement,"          \
 	" reasons, notify) "
 
-#define ON_OPEN_ROW                                                        \
-	" ON CONFLICT (workspace_id, subject_type, subject_id, rule_id)"   \
+#define ON_OPEN_ROW                                                            \
+	" ON CONFLICT (workspace_id, subject_type, subject_id, rule_id)"       \
 	" WHERE left_at IS NULL DO NOTHING"
 
 /* Signed up `stalled` days ago (within a week after that), on a trial
  * plan, and never qualified for any rule. */
-static const char stalled_sql[] =
-    SETTINGS_CTE INSERT_QUALIFICATION
+static const char stalled_sql[] = SETTINGS_CTE INSERT_QUALIFICATION
     "SELECT p.workspace_id, 'person', p.id, 'cs-stalled', 'Trial stalled',"
     " 0, 0, 0, 0, jsonb_build_array(jsonb_build_object('kind', 'cs',"
     " 'detail', format('signed up %s days ago, no qualifying activity',"
@@ -49,13 +48,13 @@ static const char stalled_sql[] =
     " AND NOT EXISTS (SELECT 1 FROM qualifications q"
     "  WHERE q.workspace_id = p.workspace_id AND q.subject_type = 'person'"
     "  AND q.subject_id = p.id"
-    "  AND (q.rule_id = 'cs-stalled' OR q.rule_id NOT LIKE 'cs-%'))"
-    ON_OPEN_ROW;
+    "  AND (q.rule_id = 'cs-stalled' OR q.rule_id NOT LIKE "
+    "'cs-%'))" ON_OPEN_ROW;
 
 /* Active on 3+ days in the 30 before going quiet, one of the 3 most
  * active people of an account, and silent for `quiet` days. */
-static const char disengaged_sql[] =
-    SETTINGS_CTE ", act AS (SELECT pd.workspace_id, pd.person_id,"
+static const char disengaged_sql[] = SETTINGS_CTE
+    ", act AS (SELECT pd.workspace_id, pd.person_id,"
     " p.account_id, s.notify, s.quiet, count(DISTINCT pd.day) AS days,"
     " max(pd.day) AS last_day, s.today"
     " FROM person_daily pd JOIN s ON s.ws = pd.workspace_id"
@@ -64,8 +63,7 @@ static const char disengaged_sql[] =
     " WHERE pd.day > s.today - (s.quiet + 30)"
     " GROUP BY 1, 2, 3, 4, 5, 8),"
     " ranked AS (SELECT *, rank() OVER (PARTITION BY workspace_id,"
-    " account_id ORDER BY days DESC) AS rk FROM act) "
-    INSERT_QUALIFICATION
+    " account_id ORDER BY days DESC) AS rk FROM act) " INSERT_QUALIFICATION
     "SELECT workspace_id, 'person', person_id, 'cs-disengaged',"
     " 'Key user disengaged', 0, 0, 0, 0,"
     " jsonb_build_array(jsonb_build_object('kind', 'cs', 'detail',"

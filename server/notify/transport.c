@@ -195,10 +195,10 @@ transport_smtp(const char *from, const cJSON *recipients, const char *msg,
 	if (rc == CURLE_OK) {
 		res->outcome = SEND_DELIVERED;
 	} else {
-		res->outcome = code >= 500 && code < 600 ? SEND_REFUSED
-		                                         : SEND_RETRY;
-		snprintf(res->error, sizeof(res->error), "SMTP %ld: %.200s", code,
-		         curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		res->outcome =
+		    code >= 500 && code < 600 ? SEND_REFUSED : SEND_RETRY;
+		snprintf(res->error, sizeof(res->error), "SMTP %ld: %.200s",
+		         code, curl_err[0] ? curl_err : curl_easy_strerror(rc));
 	}
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(h);

@@ -61,7 +61,7 @@ static void
 count(const struct sink *s, const char *path, struct tally *t)
 {
 	cJSON *arr = sink_records(s), *e;
-	char (*seen)[37] = calloc(1000, 37);
+	char(*seen)[37] = calloc(1000, 37);
 	double last = 0, last_429 = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -158,7 +158,8 @@ Test(delivery, ten_seconds_of_429_lose_nothing_and_double_nothing)
 	const char *p[1] = {ws};
 	cr_assert_eq(sql_long("SELECT count(*) FROM deliveries WHERE"
 	                      " workspace_id = $1 AND state = 'delivered'",
-	                      1, p), 5);
+	                      1, p),
+	             5);
 }
 
 static cJSON *
@@ -193,8 +194,10 @@ Test(delivery, refusals_mark_the_destination_failing_and_others_go_on)
 		         "\"url\":\"%%s/bad%s\",\"tags\":[\"sales\"]}",
 		         codes[i], codes[i]);
 		ids[i] = fx_destination(&fx, json);
-		snprintf(ctl, sizeof(ctl), "{\"path\":\"/bad%s\",\"status\":%s,"
-		         "\"status_for\":600}", codes[i], codes[i]);
+		snprintf(ctl, sizeof(ctl),
+		         "{\"path\":\"/bad%s\",\"status\":%s,"
+		         "\"status_for\":600}",
+		         codes[i], codes[i]);
 		sink_control(&fx.hook, ctl);
 	}
 	fx_seed(&fx, &sd, "Refused", "");
@@ -219,7 +222,8 @@ Test(delivery, refusals_mark_the_destination_failing_and_others_go_on)
 	cr_assert_eq(sql_long("SELECT count(*) FROM deliveries WHERE"
 	                      " workspace_id = $1 AND state = 'dead'"
 	                      " AND attempts = 1 AND last_error LIKE 'HTTP 4%'",
-	                      1, p), 3);
+	                      1, p),
+	             3);
 	/* Shown in the alerts API as dead with the error. */
 	cJSON *al = fx_alerts(&fx);
 	char *text = cJSON_PrintUnformatted(al);
@@ -261,7 +265,8 @@ Test(delivery, server_errors_and_timeouts_are_retried_with_backoff)
 	                    " FROM deliveries d JOIN destinations t"
 	                    " ON t.workspace_id = d.workspace_id"
 	                    " AND t.id = d.destination_id"
-	                    " WHERE d.workspace_id = $1", 1, p);
+	                    " WHERE d.workspace_id = $1",
+	                    1, p);
 	cr_assert_str_eq(v, "Flaky:delivered:3,Slow:delivered:2");
 	free(v);
 	cr_assert_eq(sink_count(&fx.hook, "/flaky", 0), 3);
@@ -293,7 +298,8 @@ Test(delivery, kill_9_with_fifty_queued_loses_none_and_repeats_only_in_flight)
 
 		snprintf(json, sizeof(json),
 		         "{\"name\":\"d%d\",\"kind\":\"webhook\","
-		         "\"url\":\"%%s/crash\"}", i);
+		         "\"url\":\"%%s/crash\"}",
+		         i);
 		fx_destination(&fx, json);
 	}
 	sink_control(&fx.hook, "{\"path\":\"/crash\",\"delay\":0.3}");
@@ -306,15 +312,16 @@ Test(delivery, kill_9_with_fifty_queued_loses_none_and_repeats_only_in_flight)
 	            " subject_id, rule_id, model_version, score, fit,"
 	            " engagement, notify) SELECT $1, 'person', $2, 'r' || i,"
 	            " 1, 80, 50, 30, ARRAY['d' || (i % 5)]"
-	            " FROM generate_series(1, 50) i", 2, p));
+	            " FROM generate_series(1, 50) i",
+	            2, p));
 	wait_requests(6, 20000);
 	srv_kill(&fx.srv);
 	before = sink_count(&fx.hook, NULL, 0);
 	cr_assert_lt(before, 50);
 	/* Restart with two processes sharing the outbox. */
 	fx_server(&fx);
-	srv_start(&second, (const char *const[]){"HERALD_LOG_LEVEL=info",
-	                                         NULL});
+	srv_start(&second,
+	          (const char *const[]){"HERALD_LOG_LEVEL=info", NULL});
 	wait_requests(50, 80000);
 	for (int i = 0; i < 50; i++) {
 		struct timespec ts = {0, 100 * 1000000L};
@@ -338,5 +345,6 @@ Test(delivery, kill_9_with_fifty_queued_loses_none_and_repeats_only_in_flight)
 	cr_assert_eq(t.delivered, 50 + t.repeats);
 	cr_assert_eq(sql_long("SELECT count(*) FROM deliveries WHERE"
 	                      " workspace_id = $1 AND state = 'delivered'",
-	                      1, p), 50);
+	                      1, p),
+	             50);
 }

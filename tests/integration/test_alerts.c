@@ -68,12 +68,16 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(text, "*Score 88* (fit 60, engagement 28)");
 	assert_has(text, "person.role in CTO (+30)");
 	assert_has(text, "release_shared (+10)");
-	assert_has(text, "release_read: Charts are here \xc3\x97" "2, 3.0 min (+3)");
-	assert_has(text, "Read \xe2\x80\x9c" "Charts are here\xe2\x80\x9d for 3 min 0 s "
+	assert_has(text, "release_read: Charts are here \xc3\x97"
+	                 "2, 3.0 min (+3)");
+	assert_has(text, "Read \xe2\x80\x9c"
+	                 "Charts are here\xe2\x80\x9d for 3 min 0 s "
 	                 "(3 views)");
-	assert_has(text, "Clicked https://docs.example.com/charts \xc3\x97" "1");
+	assert_has(text, "Clicked https://docs.example.com/charts \xc3\x97"
+	                 "1");
 	assert_has(text, "on twitter");
-	assert_has(text, "Tried *charts* \xc3\x97" "2 after \xe2\x80\x9c"
+	assert_has(text, "Tried *charts* \xc3\x97"
+	                 "2 after \xe2\x80\x9c"
 	                 "Charts are here\xe2\x80\x9d");
 	assert_has(text, "Hi Alex, I saw you tried charts after our \"Charts "
 	                 "are here\" update");
@@ -94,8 +98,8 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	char expect[200];
 	const char *sig = sink_header(rec, "herald-signature");
 	long long ts = strtoll(sig + 2, NULL, 10);
-	cr_assert(webhook_expected(FX_SECRET, ts, body, len, expect,
-	                           sizeof(expect)));
+	cr_assert(
+	    webhook_expected(FX_SECRET, ts, body, len, expect, sizeof(expect)));
 	cr_assert_str_eq(sig, expect);
 	cJSON *o = cJSON_Parse(body);
 	cr_assert_not_null(o);
@@ -121,15 +125,15 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	    87.5, 0.001);
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(o, "reasons")), 3);
 	cJSON *act = cJSON_GetObjectItem(o, "activity");
-	cJSON *rd = cJSON_GetArrayItem(cJSON_GetObjectItem(act,
-	                                                   "releases_read"), 0);
+	cJSON *rd =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(act, "releases_read"), 0);
 	cr_assert_str_eq(jstr(rd, "title"), "Charts are here");
 	cr_assert_eq(cJSON_GetObjectItem(rd, "read_seconds")->valueint, 180);
 	char rel[128];
 	snprintf(rel, sizeof(rel), "/c/%s/charts", jstr(fx.ws, "slug"));
 	assert_has(jstr(rd, "url"), rel);
-	cJSON *ft = cJSON_GetArrayItem(cJSON_GetObjectItem(act,
-	                                                   "features_tried"), 0);
+	cJSON *ft =
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(act, "features_tried"), 0);
 	cr_assert_str_eq(jstr(ft, "feature"), "charts");
 	cr_assert_str_eq(jstr(ft, "release"), "Charts are here");
 	assert_has(jstr(o, "lead_url"), lead);
@@ -144,10 +148,10 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	cr_assert_str_eq(jstr(m, "subject"),
 	                 "Alex Doe (Acme Inc) qualified: Engaged and in ICP");
 	cr_assert_str_eq(jstr(m, "content_type"), "multipart/alternative");
-	cr_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(m,
-	                                                        "envelope_to"),
-	                                    0)->valuestring,
-	                 "sales@acme.test");
+	cr_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(m, "envelope_to"), 0)
+	        ->valuestring,
+	    "sales@acme.test");
 	const char *t = jstr(m, "text");
 	assert_has(t, "Alex Doe <alex@acme.test>, CTO");
 	assert_has(t, "Acme Inc, 250 employees, software, US, plan trial");
@@ -248,7 +252,8 @@ Test(alerts, slack_blocks_stay_within_limits_and_cut_on_characters)
 
 		if (strcmp(type, "header") == 0) {
 			cr_assert_leq(utf8_chars(txt), 150);
-			cr_assert(strstr(txt, "\xe2\x80\xa6") != NULL, "%s", txt);
+			cr_assert(strstr(txt, "\xe2\x80\xa6") != NULL, "%s",
+			          txt);
 		}
 		if (strcmp(type, "section") == 0) {
 			cr_assert_leq(utf8_chars(txt), 3000);
@@ -349,7 +354,8 @@ squeeze(const char *s)
 
 Test(alerts, email_headers_are_encoded_words_and_cannot_be_injected)
 {
-	const char *utf = "Gr\xc3\xb6\xc3\x9f" "ere Uploads f\xc3\xbcr Teams "
+	const char *utf = "Gr\xc3\xb6\xc3\x9f"
+	                  "ere Uploads f\xc3\xbcr Teams "
 	                  "\xe2\x80\x93 \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
 	                  "\xf0\x9f\x9a\x80";
 	const char *evil = "v2.1\r\nBcc: someone@example.invalid\r\n\r\nfake "
@@ -369,9 +375,9 @@ Test(alerts, email_headers_are_encoded_words_and_cannot_be_injected)
 
 		cr_assert_eq(header_count(m, "Subject:"), 1);
 		cr_assert_eq(header_count(m, "Bcc:"), 0);
-		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(
-		                 m, "envelope_to")),
-		             1);
+		cr_assert_eq(
+		    cJSON_GetArraySize(cJSON_GetObjectItem(m, "envelope_to")),
+		    1);
 		char *shown = squeeze(jstr(m, "from_display"));
 
 		cr_assert_str_eq(shown, "Herald \xc2\xb7 v2.1 Bcc: "
@@ -386,8 +392,8 @@ Test(alerts, email_headers_are_encoded_words_and_cannot_be_injected)
 		}
 		assert_has(jstr(m, "text"), "Alex Doe (Acme Inc) qualified: ");
 		cr_assert(strncmp(jstr(m, "text"), "Alex Doe", 8) == 0);
-		cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "defects")),
-		             0);
+		cr_assert_eq(
+		    cJSON_GetArraySize(cJSON_GetObjectItem(m, "defects")), 0);
 		cJSON_Delete(m);
 	}
 }
@@ -416,9 +422,13 @@ Test(alerts, rules_route_by_name_tag_and_id_for_the_hybrid_motion)
 	snprintf(ws, sizeof(ws), "%ld", fx.ws_id);
 	const char *p[1] = {ws};
 	cr_assert_eq(sql_long("SELECT count(*) FROM deliveries"
-	                      " WHERE workspace_id = $1", 1, p), 4);
+	                      " WHERE workspace_id = $1",
+	                      1, p),
+	             4);
 	cr_assert_eq(sql_long("SELECT count(*) FROM alerts"
-	                      " WHERE workspace_id = $1", 1, p), 4);
+	                      " WHERE workspace_id = $1",
+	                      1, p),
+	             4);
 	(void)self;
 }
 
@@ -439,10 +449,13 @@ Test(alerts, hourly_destination_gets_one_digest_of_the_period)
 	const char *p[1] = {ws};
 	cr_assert_eq(sql_long("SELECT count(*) FROM deliveries WHERE"
 	                      " workspace_id = $1 AND next_attempt_at >"
-	                      " now() + interval '1 second'", 1, p), 2);
+	                      " now() + interval '1 second'",
+	                      1, p),
+	             2);
 	/* The hour ends. */
 	PQclear(sql("UPDATE deliveries SET next_attempt_at = now()"
-	            " WHERE workspace_id = $1", 1, p));
+	            " WHERE workspace_id = $1",
+	            1, p));
 	cr_assert_eq(sink_wait(&fx.hook, "/digest", 1, 10000), 1);
 	cJSON *rec = fx_record(&fx.hook, "/digest", 0);
 	char *body = sink_body(rec, &len);
@@ -453,6 +466,8 @@ Test(alerts, hourly_destination_gets_one_digest_of_the_period)
 	cJSON_Delete(rec);
 	cr_assert_eq(sql_long("SELECT count(*) FROM deliveries WHERE"
 	                      " workspace_id = $1 AND state = 'delivered'"
-	                      " AND batch_id IS NOT NULL", 1, p), 2);
+	                      " AND batch_id IS NOT NULL",
+	                      1, p),
+	             2);
 	cr_assert_eq(sink_count(&fx.hook, "/digest", 0), 1);
 }

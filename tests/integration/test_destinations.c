@@ -59,7 +59,8 @@ Test(destinations, urls_and_secrets_are_never_returned_in_full)
 	                 "https://hooks.slack.com/\xe2\x80\xa6/1234");
 	cr_assert_str_eq(jstr(r.json, "state"), "active");
 	cr_assert_str_eq(jstr(r.json, "mode"), "immediate");
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "tags")), 1);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "tags")),
+	             1);
 	resp_free(&r);
 	api(&r, &fx.srv, "POST", "/api/v1/destinations", fx.token,
 	    "{\"name\":\"Hook\",\"kind\":\"webhook\","
@@ -106,10 +107,10 @@ Test(destinations, bad_input_is_a_400_naming_the_field)
 	post("{\"name\":\"x\",\"kind\":\"slack\",\"url\":\"https://a.b/c\","
 	     "\"secret\":\"0123456789abcdef\"}",
 	     400, "secret:");
-	post("{\"name\":\"x\",\"kind\":\"slack\",\"url\":\"https://a.b/c\"}", 201,
-	     NULL);
-	post("{\"name\":\"x\",\"kind\":\"slack\",\"url\":\"https://a.b/d\"}", 409,
-	     "name:");
+	post("{\"name\":\"x\",\"kind\":\"slack\",\"url\":\"https://a.b/c\"}",
+	     201, NULL);
+	post("{\"name\":\"x\",\"kind\":\"slack\",\"url\":\"https://a.b/d\"}",
+	     409, "name:");
 }
 
 Test(destinations, update_delete_and_other_workspaces)
@@ -129,9 +130,8 @@ Test(destinations, update_delete_and_other_workspaces)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(jstr(r.json, "name"), "Renamed");
 	cr_assert_str_eq(jstr(r.json, "mode"), "daily");
-	cr_assert_eq(cJSON_GetArraySize(
-	                 cJSON_GetObjectItem(r.json, "recipients")),
-	             2);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "recipients")), 2);
 	resp_free(&r);
 	api(&r, &fx.srv, "PATCH", path, fx.token, "{\"kind\":\"slack\"}");
 	cr_assert_eq(r.status, 400);
@@ -164,8 +164,8 @@ Test(destinations, test_message_goes_through_the_outbox)
 
 	fx_workspace(&fx, "Test Ws");
 	id = fx_destination(&fx, "{\"name\":\"Hook\",\"kind\":\"webhook\","
-	                         "\"url\":\"%s/hook\",\"secret\":\""
-	                         FX_SECRET "\"}");
+	                         "\"url\":\"%s/hook\",\"secret\":\"" FX_SECRET
+	                         "\"}");
 	snprintf(path, sizeof(path), "/api/v1/destinations/%ld/test", id);
 	api(&r, &fx.srv, "POST", path, fx.token, NULL);
 	cr_assert_eq(r.status, 202, "%s", r.body);
@@ -184,11 +184,10 @@ Test(destinations, test_message_goes_through_the_outbox)
 	cJSON *al = fx_alerts(&fx);
 	cJSON *a0 = cJSON_GetArrayItem(al, 0);
 	cr_assert_str_eq(jstr(a0, "kind"), "test");
-	cr_assert_str_eq(jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(
-	                                             a0, "deliveries"),
-	                                         0),
-	                      "state"),
-	                 "delivered");
+	cr_assert_str_eq(
+	    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(a0, "deliveries"), 0),
+	         "state"),
+	    "delivered");
 	cJSON_Delete(al);
 }
 
@@ -204,8 +203,8 @@ Test(destinations, stalled_trials_and_quiet_key_users_alert_success)
 	api(&r, &fx.srv, "PATCH", "/api/v1/alerts/settings", fx.token,
 	    "{\"stalled_after_days\":4,\"disengaged_after_days\":5}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_assert_eq(cJSON_GetObjectItem(r.json, "stalled_after_days")->valueint,
-	             4);
+	cr_assert_eq(
+	    cJSON_GetObjectItem(r.json, "stalled_after_days")->valueint, 4);
 	resp_free(&r);
 	api(&r, &fx.srv, "PATCH", "/api/v1/alerts/settings", fx.token,
 	    "{\"stalled_after_days\":0}");
@@ -231,11 +230,12 @@ Test(destinations, stalled_trials_and_quiet_key_users_alert_success)
 	srv_start(&again, NULL);
 	cr_assert_eq(sink_wait(&fx.hook, "/cs", 2, 15000), 2);
 	srv_stop(&again);
-	char *v = sql_value("SELECT string_agg(q.rule_id || ':' || p.name, ','"
-	                    " ORDER BY q.rule_id) FROM qualifications q"
-	                    " JOIN persons p ON p.workspace_id = q.workspace_id"
-	                    " AND p.id = q.subject_id WHERE q.workspace_id = $1",
-	                    1, p);
+	char *v =
+	    sql_value("SELECT string_agg(q.rule_id || ':' || p.name, ','"
+	              " ORDER BY q.rule_id) FROM qualifications q"
+	              " JOIN persons p ON p.workspace_id = q.workspace_id"
+	              " AND p.id = q.subject_id WHERE q.workspace_id = $1",
+	              1, p);
 	cr_assert_str_eq(v, "cs-disengaged:Key Kim,cs-stalled:Stalled Sam");
 	free(v);
 }

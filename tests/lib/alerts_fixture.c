@@ -324,8 +324,8 @@ fx_slack_button(const cJSON *record)
 
 	cJSON_ArrayForEach(b, cJSON_GetObjectItem(msg, "blocks"))
 	{
-		cJSON *el = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "elements"),
-		                               0);
+		cJSON *el =
+		    cJSON_GetArrayItem(cJSON_GetObjectItem(b, "elements"), 0);
 
 		if (strcmp(jstr(b, "type"), "actions") == 0 && el != NULL) {
 			url = strdup(jstr(el, "url"));
@@ -352,8 +352,8 @@ fx_alerts(struct alerts_fx *fx)
 }
 
 bool
-webhook_expected(const char *secret, long long ts, const char *body,
-                 size_t len, char *out, size_t outlen)
+webhook_expected(const char *secret, long long ts, const char *body, size_t len,
+                 char *out, size_t outlen)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char hex[2 * sizeof(mac) + 1];

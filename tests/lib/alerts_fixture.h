@@ -21,8 +21,8 @@ struct alerts_fx {
 	long ws_id;
 	const char *token;
 	char account_name[128];
-	char db[64];         /* this test's own database */
-	char base_url[512];  /* the shared test database */
+	char db[64];        /* this test's own database */
+	char base_url[512]; /* the shared test database */
 };
 
 struct seed {

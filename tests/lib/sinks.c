@@ -147,7 +147,8 @@ sink_count(const struct sink *s, const char *path, int ok_only)
 		const cJSON *p = cJSON_GetObjectItem(e, "path");
 		const cJSON *st = cJSON_GetObjectItem(e, "status");
 
-		if (path && (!cJSON_IsString(p) || strcmp(p->valuestring, path)))
+		if (path &&
+		    (!cJSON_IsString(p) || strcmp(p->valuestring, path)))
 			continue;
 		if (ok_only && cJSON_IsNumber(st) &&
 		    (st->valueint < 200 || st->valueint > 299))
@@ -189,15 +190,15 @@ sink_control(const struct sink *s, const char *json)
 char *
 sink_body(const cJSON *record, size_t *len)
 {
-	const char *b64 = cJSON_GetStringValue(
-	    cJSON_GetObjectItem(record, "body_b64"));
+	const char *b64 =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(record, "body_b64"));
 	size_t cap = b64 ? strlen(b64) : 0;
 	char *out = malloc(cap + 1);
 
 	*len = 0;
-	if (b64 && sodium_base642bin((unsigned char *)out, cap, b64, cap, NULL,
-	                             len, NULL,
-	                             sodium_base64_VARIANT_ORIGINAL) != 0)
+	if (b64 &&
+	    sodium_base642bin((unsigned char *)out, cap, b64, cap, NULL, len,
+	                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
 		*len = 0;
 	out[*len] = '\0';
 	return out;
@@ -221,8 +222,10 @@ sink_mail(const struct sink *s, int index)
 	char *out = malloc(cap);
 	cJSON *o;
 
-	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s/tests/tools/"
-	         "mail_parts.py '%s' %d", home(), s->record, index);
+	snprintf(cmd, sizeof(cmd),
+	         "/usr/bin/python3 %s/tests/tools/"
+	         "mail_parts.py '%s' %d",
+	         home(), s->record, index);
 	p = popen(cmd, "r");
 	cr_assert_not_null(p);
 	while (fgets(buf, sizeof(buf), p) != NULL) {

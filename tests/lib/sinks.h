@@ -1,6 +1,7 @@
 /* Herald tests - local receivers that record the exact bytes Herald sends:
  * an HTTP receiver standing in for Slack and webhooks, and an SMTP server
- * (python3 scripts in tests/tools, started here and waited for by their ready line). */
+ * (python3 scripts in tests/tools, started here and waited for by their ready
+ * line). */
 #ifndef HERALD_SINKS_H
 #define HERALD_SINKS_H
 

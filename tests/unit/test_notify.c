@@ -25,7 +25,8 @@ Test(slack, cut_ends_with_an_ellipsis_on_a_character_boundary)
 	struct buf b;
 
 	buf_init(&b, 1024);
-	cr_assert(buf_puts(&b, "ab\xf0\x9f\x9a\x80" "cdef"));
+	cr_assert(buf_puts(&b, "ab\xf0\x9f\x9a\x80"
+	                       "cdef"));
 	cr_assert(slack_cut(&b, 4));
 	cr_assert_str_eq(b.data, "ab\xf0\x9f\x9a\x80\xe2\x80\xa6");
 	b.len = 0;
@@ -113,8 +114,8 @@ Test(webhook, signature_is_hmac_sha256_of_timestamp_dot_body)
 
 	cr_assert(util_init());
 	/* HMAC-SHA256(key "secret", "1700000000.{}") */
-	cr_assert(webhook_sign("secret", 1700000000LL, "{}", 2, sig,
-	                       sizeof(sig)));
+	cr_assert(
+	    webhook_sign("secret", 1700000000LL, "{}", 2, sig, sizeof(sig)));
 	cr_assert(strncmp(sig, "t=1700000000,v1=", 16) == 0);
 	cr_assert_eq(strlen(sig), 16 + 64);
 	cr_assert_str_eq(sig + 16, "b8569b78799ff9e3cbff0fc2d63a33a2"
