@@ -31,7 +31,7 @@ HERALD_BIN=bin/herald bin/test-integration --jobs "$jobs" || status=1
 
 step "unit and integration tests under AddressSanitizer and UBSan"
 san="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
-make -s BUILD=build/asan BIN=bin/asan OPT="$san" \
+make -s CI= BUILD=build/asan BIN=bin/asan OPT="$san" \
 	bin/asan/herald bin/asan/test-unit bin/asan/test-integration
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:handle_abort=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"

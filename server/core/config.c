@@ -40,6 +40,9 @@ static const struct var vars[] = {
     {"HERALD_DB_POOL", K_INT, "16", "`16`", "database connections per process"},
     {"HERALD_MAX_CONNECTIONS", K_INT, "4000", "`4000`",
      "open HTTP connections at most; idle ones close after 30 s"},
+    {"HERALD_SCORE_SWEEP_SECONDS", K_INT, "60", "`60`",
+     "how often the scorer re-evaluates subjects whose rule windows, "
+     "decay or cooldowns may have moved with time alone"},
 };
 
 static bool
@@ -127,6 +130,9 @@ apply(const struct var *v, const char *text)
 			return parse_int(text, 0, 1024, &config.threads);
 		if (strcmp(v->name, "HERALD_DB_POOL") == 0)
 			return parse_int(text, 1, 512, &config.db_pool);
+		if (strcmp(v->name, "HERALD_SCORE_SWEEP_SECONDS") == 0)
+			return parse_int(text, 1, 86400,
+			                 &config.score_sweep_seconds);
 		return parse_int(text, 16, 1000000, &config.max_connections);
 	default:
 		abort();

@@ -16,6 +16,7 @@ struct config {
 	int threads;
 	int db_pool;
 	int max_connections;
+	int score_sweep_seconds; /* scorer's time-based re-evaluation */
 	const char *home; /* folder holding migrations/, widget/ */
 };
 

@@ -5,9 +5,11 @@
 #include "core/services.h"
 #include "content/scheduler.h"
 #include "notify/notify.h"
+#include "score/scorer.h"
 #include "widget/assets.h"
 
 static const struct service services[] = {
+    {"scorer", scorer_start, scorer_stop},
     {"widget-assets", assets_start, assets_stop},
     {"scheduler", scheduler_start, scheduler_stop},
     {"outbox", outbox_start, outbox_stop},

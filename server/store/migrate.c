@@ -48,7 +48,7 @@ list_files(const char *dir, struct mfile *files, int max)
 		if (!util_parse_i64(num, &v))
 			continue;
 		files[n].version = (int)v;
-		snprintf(files[n].name, sizeof(files[n].name), "%s", e->d_name);
+		memcpy(files[n].name, e->d_name, len + 1);
 		n++;
 	}
 	closedir(d);
