@@ -11,6 +11,7 @@
 
 #include "lib/alerts_fixture.h"
 #include "lib/harness.h"
+#include "lib/scorefix.h"
 #include "lib/sinks.h"
 
 static struct alerts_fx fx;
@@ -471,4 +472,83 @@ Test(alerts, hourly_destination_gets_one_digest_of_the_period)
 	                      1, p),
 	             2);
 	cr_assert_eq(sink_count(&fx.hook, "/digest", 0), 1);
+}
+
+static const char icp_model[] =
+    "{\"fit\": {\"criteria\": ["
+    "{\"trait\": \"account.employees\", \"op\": \"between\","
+    " \"value\": [50, 1000], \"points\": 30},"
+    "{\"trait\": \"account.industry\", \"op\": \"in\","
+    " \"value\": [\"software\", \"fintech\"], \"points\": 25},"
+    "{\"trait\": \"account.country\", \"op\": \"in\","
+    " \"value\": [\"US\", \"DE\", \"GB\"], \"points\": 15},"
+    "{\"trait\": \"person.role\", \"op\": \"in\","
+    " \"value\": [\"cto\", \"engineering manager\"], \"points\": 30}]},"
+    "\"engagement\": {\"half_life_days\": 14, \"signals\": ["
+    "{\"event\": \"release_viewed\", \"points\": 2, \"cap_per_day\": 5},"
+    "{\"event\": \"release_read\", \"points\": 1, \"per_minutes\": 1},"
+    "{\"event\": \"link_clicked\", \"points\": 3},"
+    "{\"event\": \"release_shared\", \"points\": 10},"
+    "{\"event\": \"feature_used\", \"points\": 5,"
+    " \"after_viewing_release\": true}]},"
+    "\"rules\": [{\"id\": \"engaged-icp\", \"name\": \"Engaged and in ICP\","
+    " \"subject\": \"person\", \"when\": {\"all\": [{\"fit\": {\"gte\": 60}},"
+    " {\"engagement\": {\"gte\": 25}}]}, \"notify\": [\"sales\"],"
+    " \"cooldown_days\": 30}]}";
+
+Test(alerts, alex_qualified_by_the_scorer_reaches_slack_with_its_reasons)
+{
+	char w[24], lead[64];
+	struct resp r;
+
+	fx_workspace(&fx, "Scored Ws");
+	fx_destinations(&fx, "sales");
+	api(&r, &fx.srv, "PUT", "/api/v1/scoring", fx.token, icp_model);
+	if (r.status == 404)
+		cr_skip_test("no scorer in this build");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	snprintf(w, sizeof(w), "%ld", fx.ws_id);
+	char *acc = fx_account(w, "acme", "Acme",
+	                       "{\"employees\": 200, \"industry\": "
+	                       "\"software\", \"country\": \"US\"}");
+	char *alex = fx_person(w, "alex", "Alex", "{\"role\": \"CTO\"}", acc,
+	                       NULL);
+	char *viz = fx_release(w, "data-viz", "Data visualization", "{charts}");
+	char *now = fx_ago("-1 minutes");
+	fx_event(w, alex, "release_viewed", NULL, viz, "{}", now, 3);
+	fx_event(w, alex, "release_read", NULL, viz, "{\"ms\": 120000}", now, 1);
+	fx_event(w, alex, "link_clicked", NULL, viz,
+	         "{\"url\": \"https://docs.example/c\"}", now, 1);
+	fx_event(w, alex, "release_shared", NULL, viz,
+	         "{\"channel\": \"linkedin\"}", now, 1);
+	fx_event(w, alex, "track", "feature_used", NULL,
+	         "{\"feature\": \"charts\"}", now, 1);
+	cr_assert_eq(sink_wait(&fx.hook, "/slack", 1, 15000), 1);
+	cr_assert_eq(sink_wait(&fx.hook, "/hook", 1, 10000), 1);
+	cr_assert_eq(fx_mail_wait(&fx, 1, 10000), 1);
+
+	cJSON *rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "Alex qualified: Engaged and in ICP");
+	assert_has(text, "*Acme* \xc2\xb7 200 employees \xc2\xb7 software");
+	assert_has(text, "person.role in CTO (+30)");
+	assert_has(text, "release_shared: Data visualization (+10)");
+	assert_has(text, "Read \xe2\x80\x9c"
+	                 "Data visualization\xe2\x80\x9d for 2 min 0 s "
+	                 "(3 views)");
+	assert_has(text, "Shared \xe2\x80\x9c"
+	                 "Data visualization\xe2\x80\x9d on linkedin");
+	assert_has(text, "Tried *charts* \xc3\x97"
+	                 "1 after \xe2\x80\x9c"
+	                 "Data visualization\xe2\x80\x9d");
+	assert_has(text, "Hi Alex, I saw you tried charts after our \"Data "
+	                 "visualization\" update");
+	char *button = fx_slack_button(rec);
+	snprintf(lead, sizeof(lead), "/admin/leads/%s", alex);
+	cr_assert_str_eq(button + strlen(button) - strlen(lead), lead);
+	free(button);
+	free(text);
+	cJSON_Delete(rec);
+	free(acc), free(alex), free(viz), free(now);
 }
