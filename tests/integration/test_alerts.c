@@ -552,3 +552,64 @@ Test(alerts, alex_qualified_by_the_scorer_reaches_slack_with_its_reasons)
 	cJSON_Delete(rec);
 	free(acc), free(alex), free(viz), free(now);
 }
+
+/* The routing example of docs/ALERTS.md, with a count in place of the
+ * score so that one view qualifies. */
+static const char hybrid_model[] =
+    "{\"fit\": {\"criteria\": []},"
+    " \"engagement\": {\"half_life_days\": 14, \"signals\": []},"
+    " \"rules\": ["
+    "{\"id\": \"pql-sales\", \"name\": \"PQL for sales\","
+    " \"subject\": \"person\", \"when\": {\"all\": ["
+    " {\"count\": {\"event\": \"release_viewed\", \"within_days\": 7,"
+    " \"gte\": 1}},"
+    " {\"trait\": {\"trait\": \"account.employees\", \"gte\": 200}}]},"
+    " \"notify\": [\"sales\"]},"
+    "{\"id\": \"pql-self-serve\", \"name\": \"PQL for self-serve\","
+    " \"subject\": \"person\", \"when\": {\"all\": ["
+    " {\"count\": {\"event\": \"release_viewed\", \"within_days\": 7,"
+    " \"gte\": 1}},"
+    " {\"not\": {\"trait\": {\"trait\": \"account.employees\","
+    " \"gte\": 200}}}]},"
+    " \"notify\": [\"self-serve\"]}]}";
+
+Test(alerts, hybrid_motion_sends_big_accounts_to_sales)
+{
+	char w[24];
+	struct resp r;
+
+	fx_workspace(&fx, "Hybrid Ws");
+	fx_destination(&fx, "{\"name\":\"AE\",\"kind\":\"slack\","
+	                    "\"url\":\"%s/ae\",\"tags\":[\"sales\"]}");
+	fx_destination(&fx, "{\"name\":\"Growth\",\"kind\":\"slack\","
+	                    "\"url\":\"%s/growth\",\"tags\":[\"self-serve\"]}");
+	api(&r, &fx.srv, "PUT", "/api/v1/scoring", fx.token, hybrid_model);
+	if (r.status == 404)
+		cr_skip_test("no scorer in this build");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	snprintf(w, sizeof(w), "%ld", fx.ws_id);
+	char *big = fx_account(w, "big", "Big Co", "{\"employees\": 500}");
+	char *small = fx_account(w, "small", "Small Co", "{\"employees\": 20}");
+	char *bea = fx_person(w, "bea", "Bea Big", "{}", big, NULL);
+	char *sid = fx_person(w, "sid", "Sid Small", "{}", small, NULL);
+	char *viz = fx_release(w, "hybrid", "Hybrid", "{}");
+	char *now = fx_ago("-1 minutes");
+	fx_event(w, bea, "release_viewed", NULL, viz, "{}", now, 1);
+	fx_event(w, sid, "release_viewed", NULL, viz, "{}", now, 1);
+	cr_assert_eq(sink_wait(&fx.hook, "/ae", 1, 15000), 1);
+	cr_assert_eq(sink_wait(&fx.hook, "/growth", 1, 15000), 1);
+	cJSON *rec = fx_record(&fx.hook, "/ae", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "Bea Big qualified: PQL for sales");
+	free(text);
+	cJSON_Delete(rec);
+	rec = fx_record(&fx.hook, "/growth", 0);
+	text = fx_slack_text(rec);
+	assert_has(text, "Sid Small qualified: PQL for self-serve");
+	free(text);
+	cJSON_Delete(rec);
+	cr_assert_eq(sink_count(&fx.hook, "/ae", 0), 1);
+	cr_assert_eq(sink_count(&fx.hook, "/growth", 0), 1);
+	free(big), free(small), free(bea), free(sid), free(viz), free(now);
+}
