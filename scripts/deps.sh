@@ -8,7 +8,7 @@ DEBS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libcjson-dev
       libcurl4-openssl-dev libcriterion-dev libsodium-dev libcmark-gfm-dev
       libcmark-gfm-extensions-dev zlib1g-dev postgresql postgresql-contrib
       python3 python3-aiosmtpd python3-feedparser libxml2-utils prometheus
-      chromium curl clang-format docker-compose locales)
+      chromium curl clang-format docker-compose locales pgbouncer)
 
 missing=()
 for p in "${DEBS[@]}"; do
@@ -40,7 +40,7 @@ if ! locale -a 2>/dev/null | grep -qi '^de_DE\.utf8$'; then
 	fi
 fi
 
-for dir in widget admin tests/browser; do
+for dir in widget admin tests/browser tests/segment; do
 	[ -f "$dir/package.json" ] || continue
 	if [ ! -d "$dir/node_modules" ] || \
 	   [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

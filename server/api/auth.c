@@ -1,5 +1,6 @@
 /* Herald - caller authentication.  Tokens are looked up by their SHA-256,
  * never stored or compared in clear. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,12 +90,72 @@ auth_public_key(const char *pk)
 	return lookup("SELECT id FROM workspaces WHERE public_key = $1", pk);
 }
 
+/* Write keys are checked on every Segment request: a small cache keeps
+ * the answer (workspace id, or 0 for an unknown key) for a few seconds,
+ * so the hot path makes no database round trip.  Entries are keyed by
+ * the key's SHA-256; a deleted or rotated key stops working within
+ * WK_TTL seconds. */
+#define WK_SLOTS   128
+#define WK_TTL     10.0
+#define WK_NEG_TTL 1.0
+
+static struct {
+	char hash[HASH_HEX_LEN + 1];
+	int64_t id;
+	double until;
+} wk_cache[WK_SLOTS];
+static pthread_mutex_t wk_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned
+wk_slot(const char *hash)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 6; i++)
+		v = v * 16 + (unsigned)(hash[i] <= '9' ? hash[i] - '0'
+		                                       : hash[i] - 'a' + 10);
+	return v % WK_SLOTS;
+}
+
+static bool
+wk_cached(const char *hash, int64_t *id)
+{
+	unsigned s = wk_slot(hash);
+	bool hit;
+
+	pthread_mutex_lock(&wk_lock);
+	hit = wk_cache[s].until > util_now() &&
+	      strcmp(wk_cache[s].hash, hash) == 0;
+	if (hit)
+		*id = wk_cache[s].id;
+	pthread_mutex_unlock(&wk_lock);
+	return hit;
+}
+
+static void
+wk_remember(const char *hash, int64_t id)
+{
+	unsigned s = wk_slot(hash);
+
+	pthread_mutex_lock(&wk_lock);
+	memcpy(wk_cache[s].hash, hash, HASH_HEX_LEN + 1);
+	wk_cache[s].id = id;
+	wk_cache[s].until = util_now() + (id > 0 ? WK_TTL : WK_NEG_TTL);
+	pthread_mutex_unlock(&wk_lock);
+}
+
 int64_t
 auth_write_key(const char *key)
 {
 	char hash[HASH_HEX_LEN + 1];
+	int64_t id;
 
 	util_hash_token(key, hash);
-	return lookup("SELECT id FROM workspaces WHERE write_key_hash = $1",
-	              hash);
+	if (wk_cached(hash, &id))
+		return id;
+	id = lookup("SELECT id FROM workspaces WHERE write_key_hash = $1",
+	            hash);
+	if (id >= 0)
+		wk_remember(hash, id);
+	return id;
 }

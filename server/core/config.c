@@ -40,6 +40,10 @@ static const struct var vars[] = {
     {"HERALD_DB_POOL", K_INT, "16", "`16`", "database connections per process"},
     {"HERALD_MAX_CONNECTIONS", K_INT, "4000", "`4000`",
      "open HTTP connections at most; idle ones close after 30 s"},
+    {"HERALD_INGEST_KEY_RATE", K_INT, "50000", "`50000`",
+     "Segment API requests per second per write key (0: no limit)"},
+    {"HERALD_INGEST_IP_RATE", K_INT, "50000", "`50000`",
+     "Segment API requests per second per client address (0: no limit)"},
     {"HERALD_SCORE_SWEEP_SECONDS", K_INT, "60", "`60`",
      "how often the scorer re-evaluates subjects whose rule windows, "
      "decay or cooldowns may have moved with time alone"},
@@ -130,6 +134,12 @@ apply(const struct var *v, const char *text)
 			return parse_int(text, 0, 1024, &config.threads);
 		if (strcmp(v->name, "HERALD_DB_POOL") == 0)
 			return parse_int(text, 1, 512, &config.db_pool);
+		if (strcmp(v->name, "HERALD_INGEST_KEY_RATE") == 0)
+			return parse_int(text, 0, 10000000,
+			                 &config.ingest_key_rate);
+		if (strcmp(v->name, "HERALD_INGEST_IP_RATE") == 0)
+			return parse_int(text, 0, 10000000,
+			                 &config.ingest_ip_rate);
 		if (strcmp(v->name, "HERALD_SCORE_SWEEP_SECONDS") == 0)
 			return parse_int(text, 1, 86400,
 			                 &config.score_sweep_seconds);

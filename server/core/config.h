@@ -16,6 +16,8 @@ struct config {
 	int threads;
 	int db_pool;
 	int max_connections;
+	int ingest_key_rate; /* requests/s per write key, 0: no limit */
+	int ingest_ip_rate;  /* requests/s per client address */
 	int score_sweep_seconds; /* scorer's time-based re-evaluation */
 	const char *home; /* folder holding migrations/, widget/ */
 };

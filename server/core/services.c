@@ -3,6 +3,7 @@
 
 #include "core/log.h"
 #include "core/services.h"
+#include "ingest/ingest.h"
 #include "content/scheduler.h"
 #include "notify/notify.h"
 #include "score/scorer.h"
@@ -11,6 +12,8 @@
 static const struct service services[] = {
     {"scorer", scorer_start, scorer_stop},
     {"widget-assets", assets_start, assets_stop},
+    {"ingest-writer", writer_start, writer_stop},
+    {"ingest-maintain", maintain_start, maintain_stop},
     {"scheduler", scheduler_start, scheduler_stop},
     {"outbox", outbox_start, outbox_stop},
     {NULL, NULL, NULL},

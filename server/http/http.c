@@ -523,7 +523,10 @@ http_start(const char *host, int port, int threads, int max_conns, char *err,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)max_conns,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	    /* Per connection: request line, headers (about 8 KB, as nginx
+	     * allows) and the read buffer; bodies go to req->body.  MHD
+	     * touches all of it, so it sets the RSS at 1000 connections. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16 * 1024,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
 	if (srv.daemon == NULL) {

@@ -5,6 +5,8 @@
 
 extern const struct route ops_routes[];
 extern const struct route workspace_routes[];
+extern const struct route ingest_routes[];
+extern const struct route privacy_routes[];
 extern const struct route scoring_routes[];
 extern const struct route leads_routes[];
 extern const struct route widget_routes[];
@@ -16,6 +18,8 @@ extern const struct route alerts_routes[];
 const struct route *const http_route_tables[] = {
     ops_routes,
     workspace_routes,
+    ingest_routes,
+    privacy_routes,
     scoring_routes,
     leads_routes,
     widget_routes,

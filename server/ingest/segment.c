@@ -1,0 +1,859 @@
+/* Herald - Segment messages: parse, validate and normalise one message
+ * into an ingest_event before anything reaches PostgreSQL.
+ *
+ * Everything PostgreSQL would refuse is caught here, per message, so a
+ * bad message is refused with its reason and the rest of the request is
+ * stored: NUL characters, invalid escapes, invalid UTF-8, numbers that
+ * are not finite or not exact, over-long strings (cut on a character
+ * boundary and listed in props._truncated) and over-deep properties. */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/util.h"
+#include "ingest/ingest.h"
+
+/* Markers written by segment_prescan: both are invalid UTF-8. */
+static const char MARK_NUL[2] = {(char)0xc0, (char)0x80};
+static const char MARK_ESC[2] = {(char)0xc1, (char)0xbf};
+
+#define DAY_MS      (24LL * 3600 * 1000)
+#define FUTURE_MS   DAY_MS             /* later timestamps are clamped */
+#define PAST_MS     (400 * DAY_MS)     /* older timestamps are refused */
+#define EXACT_LIMIT 9007199254740992.0 /* 2^53 */
+
+/* ---- prescan ------------------------------------------------------- */
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Value of the 4 hex digits at s, or -1. */
+static long
+hex4(const char *s, size_t left)
+{
+	long v = 0;
+
+	if (left < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(s[i]);
+
+		if (h < 0)
+			return -1;
+		v = v * 16 + h;
+	}
+	return v;
+}
+
+static void
+mark(char *s, size_t n, const char m[2])
+{
+	for (size_t i = 0; i < n; i++)
+		s[i] = m[i % 2];
+}
+
+/* Handles the escape starting at s[0] == '\\'; returns bytes consumed. */
+static size_t
+escape(char *s, size_t left)
+{
+	long v, lo;
+
+	if (left < 2)
+		return 1;
+	if (strchr("\"\\/bfnrt", s[1]) != NULL && s[1] != '\0')
+		return 2;
+	if (s[1] != 'u') {
+		mark(s, 2, MARK_ESC);
+		return 2;
+	}
+	v = hex4(s + 2, left - 2);
+	if (v < 0) {
+		mark(s, 2, MARK_ESC);
+		return 2;
+	}
+	if (v == 0) {
+		mark(s, 6, MARK_NUL);
+		return 6;
+	}
+	if (v >= 0xdc00 && v <= 0xdfff) {
+		mark(s, 6, MARK_ESC);
+		return 6;
+	}
+	if (v < 0xd800 || v > 0xdbff)
+		return 6;
+	lo = left >= 12 && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8, left - 8)
+	                                               : -1;
+	if (lo >= 0xdc00 && lo <= 0xdfff)
+		return 12;
+	mark(s, 6, MARK_ESC);
+	return 6;
+}
+
+bool
+segment_prescan(char *text, size_t len)
+{
+	bool in_str = false;
+	int depth = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		char c = text[i];
+
+		if (in_str) {
+			if (c == '\\') {
+				i += escape(text + i, len - i);
+				continue;
+			}
+			if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > INGEST_DEPTH_MAX)
+				return false;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+		i++;
+	}
+	return true;
+}
+
+/* ---- time ---------------------------------------------------------- */
+
+/* Reads exactly n digits. */
+static bool
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*p)[i]))
+			return false;
+		v = v * 10 + ((*p)[i] - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+static bool
+parse_zone(const char *p, long *offset_s)
+{
+	int hh = 0, mm = 0, sign;
+
+	*offset_s = 0;
+	if (*p == '\0' || ((*p == 'Z' || *p == 'z') && p[1] == '\0'))
+		return true;
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p == '-' ? -1 : 1;
+	p++;
+	if (!digits(&p, 2, &hh))
+		return false;
+	if (*p == ':')
+		p++;
+	if (*p != '\0' && !digits(&p, 2, &mm))
+		return false;
+	if (*p != '\0' || hh > 23 || mm > 59)
+		return false;
+	*offset_s = sign * (hh * 3600L + mm * 60L);
+	return true;
+}
+
+bool
+segment_parse_time(const char *text, int64_t *out_ms)
+{
+	struct tm tm = {0};
+	const char *p = text;
+	int y, mo, d, h = 0, mi = 0, s = 0, ms = 0, scale = 100;
+	long off;
+
+	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
+	    *p++ != '-' || !digits(&p, 2, &d))
+		return false;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi))
+			return false;
+		if (*p == ':') {
+			p++;
+			if (!digits(&p, 2, &s))
+				return false;
+		}
+		if (*p == '.' || *p == ',') {
+			p++;
+			if (!isdigit((unsigned char)*p))
+				return false;
+			for (; isdigit((unsigned char)*p); p++, scale /= 10)
+				ms += (*p - '0') * scale;
+		}
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
+	    s > 60 || !parse_zone(p, &off))
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	*out_ms = ((int64_t)timegm(&tm) - off) * 1000 + ms;
+	return true;
+}
+
+/* Writes v as n decimal digits at out. */
+static void
+put_digits(char *out, int v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		out[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+void
+segment_format_time(int64_t ms, char out[64])
+{
+	time_t secs = (time_t)(ms / 1000);
+	int frac = (int)(ms % 1000);
+	struct tm tm;
+
+	if (frac < 0) {
+		frac += 1000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		snprintf(out, 64, "1970-01-01T00:00:00.000Z");
+		return;
+	}
+	/* YYYY-MM-DDTHH:MM:SS.mmmZ, without printf on the hot path */
+	memcpy(out, "0000-00-00T00:00:00.000Z", 25);
+	put_digits(out, tm.tm_year + 1900, 4);
+	put_digits(out + 5, tm.tm_mon + 1, 2);
+	put_digits(out + 8, tm.tm_mday, 2);
+	put_digits(out + 11, tm.tm_hour, 2);
+	put_digits(out + 14, tm.tm_min, 2);
+	put_digits(out + 17, tm.tm_sec, 2);
+	put_digits(out + 20, frac, 3);
+}
+
+/* ---- job text ------------------------------------------------------ */
+
+const char *
+ingest_str(const struct ingest_job *job, uint32_t off)
+{
+	return off == INGEST_NONE ? NULL : job->text.data + off;
+}
+
+static bool
+put(struct ingest_job *job, const char *s, size_t n, uint32_t *off)
+{
+	*off = (uint32_t)job->text.len;
+	return buf_append(&job->text, s, n) && buf_append(&job->text, "", 1);
+}
+
+static bool
+put_str(struct ingest_job *job, const char *s, uint32_t *off)
+{
+	*off = INGEST_NONE;
+	return s == NULL || put(job, s, strlen(s), off);
+}
+
+/* Prints item as compact JSON into the job's text. */
+static bool
+put_json(struct ingest_job *job, const cJSON *item, uint32_t *off)
+{
+	char *text = cJSON_PrintUnformatted(item);
+	bool ok;
+
+	if (text == NULL)
+		return false;
+	ok = put(job, text, strlen(text), off);
+	free(text);
+	return ok;
+}
+
+void
+ingest_job_free(struct ingest_job *job)
+{
+	if (job == NULL)
+		return;
+	free(job->ev);
+	buf_cleanup(&job->text);
+	cJSON_Delete(job->rejected);
+	free(job);
+}
+
+/* ---- walking a message's tree -------------------------------------- */
+
+struct walk {
+	char path[256];
+	size_t plen;
+	size_t size;      /* approximate encoded size of the message */
+	cJSON *truncated; /* paths cut or dropped */
+	char *why;
+	size_t whylen;
+	int max_depth; /* values deeper are dropped; 0: no limit */
+};
+
+static void
+path_push(struct walk *w, const char *key, int index, size_t *saved)
+{
+	size_t room = sizeof(w->path) - w->plen;
+	int n;
+
+	*saved = w->plen;
+	if (key != NULL)
+		n = snprintf(w->path + w->plen, room, "%s%s",
+		             w->plen ? "." : "", key);
+	else
+		n = snprintf(w->path + w->plen, room, "[%d]", index);
+	if (n > 0)
+		w->plen = (size_t)n < room ? w->plen + (size_t)n
+		                           : sizeof(w->path) - 1;
+}
+
+static void
+note(struct walk *w)
+{
+	if (w->truncated == NULL)
+		w->truncated = cJSON_CreateArray();
+	if (cJSON_GetArraySize(w->truncated) < 32)
+		cJSON_AddItemToArray(w->truncated, cJSON_CreateString(w->path));
+}
+
+/* Checks one string; names the fault in w->why. */
+static bool
+check_text(struct walk *w, const char *s, const char *what)
+{
+	size_t n = strlen(s);
+
+	if (util_utf8_valid(s, n))
+		return true;
+	if (memmem(s, n, MARK_NUL, 2) != NULL)
+		snprintf(w->why, w->whylen,
+		         "%s%s: contains a NUL character "
+		         "(\\u0000)",
+		         w->path, what);
+	else if (memmem(s, n, MARK_ESC, 2) != NULL)
+		snprintf(w->why, w->whylen,
+		         "%s%s: contains an invalid escape "
+		         "or a lone surrogate",
+		         w->path, what);
+	else
+		snprintf(w->why, w->whylen, "%s%s: is not valid UTF-8", w->path,
+		         what);
+	return false;
+}
+
+/* Cuts an over-long string value on a character boundary. */
+static bool
+cut_string(struct walk *w, cJSON *item, size_t max)
+{
+	size_t n = strlen(item->valuestring);
+	size_t keep;
+	char *s;
+
+	if (n <= max)
+		return true;
+	keep = util_utf8_cut(item->valuestring, n, max);
+	s = strndup(item->valuestring, keep);
+	if (s == NULL)
+		return false;
+	free(item->valuestring);
+	item->valuestring = s;
+	note(w);
+	return true;
+}
+
+static bool
+check_number(struct walk *w, const cJSON *item)
+{
+	double v = item->valuedouble;
+
+	if (isnan(v) || isinf(v)) {
+		snprintf(w->why, w->whylen, "%s: number is not finite",
+		         w->path);
+		return false;
+	}
+	if (fabs(v) > EXACT_LIMIT) {
+		snprintf(w->why, w->whylen,
+		         "%s: number is too large to "
+		         "store exactly (beyond 2^53); send it as a string",
+		         w->path);
+		return false;
+	}
+	return true;
+}
+
+static bool walk_node(struct walk *w, cJSON *node, int depth);
+
+static bool
+walk_children(struct walk *w, cJSON *node, int depth)
+{
+	cJSON *c = node->child, *next;
+	int i = 0;
+
+	for (; c != NULL; c = next, i++) {
+		size_t saved;
+		bool ok;
+
+		next = c->next;
+		path_push(w, cJSON_IsObject(node) ? c->string : NULL, i,
+		          &saved);
+		if (c->string != NULL) {
+			w->size += strlen(c->string) + 3;
+			if (!check_text(w, c->string, " (key)"))
+				return false;
+		}
+		if (w->max_depth > 0 && depth + 1 > w->max_depth &&
+		    (cJSON_IsObject(c) || cJSON_IsArray(c))) {
+			note(w);
+			cJSON_Delete(cJSON_DetachItemViaPointer(node, c));
+			w->plen = saved;
+			w->path[saved] = '\0';
+			continue;
+		}
+		ok = walk_node(w, c, depth + 1);
+		w->plen = saved;
+		w->path[saved] = '\0';
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static bool
+walk_node(struct walk *w, cJSON *node, int depth)
+{
+	w->size += 4;
+	if (cJSON_IsString(node)) {
+		w->size += strlen(node->valuestring);
+		return check_text(w, node->valuestring, "") &&
+		       cut_string(w, node, INGEST_STR_MAX);
+	}
+	if (cJSON_IsNumber(node))
+		return check_number(w, node);
+	if (cJSON_IsObject(node) || cJSON_IsArray(node))
+		return walk_children(w, node, depth);
+	return true;
+}
+
+/* Walks the subtree under top-level key `key` of msg. */
+static bool
+walk_member(struct walk *w, cJSON *msg, const char *key, int max_depth)
+{
+	cJSON *item = cJSON_GetObjectItemCaseSensitive(msg, key);
+	bool ok;
+
+	if (item == NULL)
+		return true;
+	w->plen = (size_t)snprintf(w->path, sizeof(w->path), "%s", key);
+	w->max_depth = max_depth;
+	ok = walk_node(w, item, 0);
+	w->plen = 0;
+	w->path[0] = '\0';
+	return ok;
+}
+
+/* ---- message fields ------------------------------------------------ */
+
+static const char *const kinds[] = {"track", "identify", "group",
+                                    "page",  "screen",   "alias"};
+
+static int
+kind_of(const cJSON *msg)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(msg, "type");
+
+	if (!cJSON_IsString(t))
+		return -1;
+	for (int i = 0; i < 6; i++)
+		if (strcmp(t->valuestring, kinds[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* An id given as a string or a finite integer, as text into out.
+ * Returns 0 absent, 1 present, -1 invalid (reason in why). */
+static int
+id_field(const cJSON *msg, const char *key, char *out, size_t outlen, char *why,
+         size_t whylen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
+
+	if (v == NULL || cJSON_IsNull(v))
+		return 0;
+	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+	    fabs(v->valuedouble) <= EXACT_LIMIT) {
+		snprintf(out, outlen, "%.0f", v->valuedouble);
+		return 1;
+	}
+	if (!cJSON_IsString(v)) {
+		snprintf(why, whylen, "%s: must be a string", key);
+		return -1;
+	}
+	if (v->valuestring[0] == '\0')
+		return 0;
+	if (strlen(v->valuestring) >= outlen) {
+		snprintf(why, whylen, "%s: longer than %zu bytes", key,
+		         outlen - 1);
+		return -1;
+	}
+	memcpy(out, v->valuestring, strlen(v->valuestring) + 1);
+	return 1;
+}
+
+struct ids {
+	char mid[INGEST_ID_MAX + 1];
+	char uid[INGEST_ID_MAX + 1];
+	char anon[INGEST_ID_MAX + 1];
+	char gid[INGEST_ID_MAX + 1];
+	char prev[INGEST_ID_MAX + 1];
+	int has_uid, has_anon, has_gid, has_prev;
+};
+
+static bool
+read_ids(const cJSON *msg, int kind, struct ids *ids, char *why, size_t whylen)
+{
+	int has_mid =
+	    id_field(msg, "messageId", ids->mid, sizeof(ids->mid), why, whylen);
+
+	if (has_mid < 0)
+		return false;
+	if (has_mid == 0) {
+		/* Segment makes one up; so does Herald (no de-duplication
+		 * is then possible for that message). */
+		if (!util_token("herald-", 16, ids->mid, sizeof(ids->mid)))
+			abort();
+	}
+	ids->has_uid =
+	    id_field(msg, "userId", ids->uid, sizeof(ids->uid), why, whylen);
+	ids->has_anon = id_field(msg, "anonymousId", ids->anon,
+	                         sizeof(ids->anon), why, whylen);
+	ids->has_gid =
+	    id_field(msg, "groupId", ids->gid, sizeof(ids->gid), why, whylen);
+	ids->has_prev = id_field(msg, "previousId", ids->prev,
+	                         sizeof(ids->prev), why, whylen);
+	if (ids->has_uid < 0 || ids->has_anon < 0 || ids->has_gid < 0 ||
+	    ids->has_prev < 0)
+		return false;
+	if (!ids->has_uid && !ids->has_anon) {
+		snprintf(why, whylen, "userId or anonymousId is required");
+		return false;
+	}
+	if (kind == KIND_GROUP && !ids->has_gid) {
+		snprintf(why, whylen, "groupId: required for group");
+		return false;
+	}
+	if (kind == KIND_ALIAS && (!ids->has_prev || !ids->has_uid)) {
+		snprintf(why, whylen, "alias needs userId and previousId");
+		return false;
+	}
+	return true;
+}
+
+/* occurred_at: timestamp shifted by receivedAt - sentAt (Segment's
+ * clock-skew correction); far future clamped, far past refused. */
+static bool
+read_time(const cJSON *msg, int64_t received, int64_t batch_sent, int64_t *out,
+          char *why, size_t whylen)
+{
+	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(msg, "timestamp");
+	const cJSON *sa = cJSON_GetObjectItemCaseSensitive(msg, "sentAt");
+	int64_t t = received, sent = batch_sent;
+
+	if (cJSON_IsString(sa) && !segment_parse_time(sa->valuestring, &sent))
+		sent = batch_sent;
+	if (ts != NULL && !cJSON_IsNull(ts)) {
+		if (!cJSON_IsString(ts) ||
+		    !segment_parse_time(ts->valuestring, &t)) {
+			snprintf(why, whylen,
+			         "timestamp: not an ISO-8601 "
+			         "date-time");
+			return false;
+		}
+		if (sent >= 0)
+			t += received - sent;
+	}
+	if (t < received - PAST_MS) {
+		snprintf(why, whylen,
+		         "timestamp: more than 400 days in the "
+		         "past");
+		return false;
+	}
+	if (t > received + FUTURE_MS)
+		t = received;
+	*out = t;
+	return true;
+}
+
+/* Parses a dotted IPv4 address into its four parts. */
+static bool
+parse_ipv4(const char *s, unsigned part[4])
+{
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0;
+		int n = 0;
+
+		while (*s >= '0' && *s <= '9' && n < 3) {
+			v = v * 10 + (unsigned)(*s++ - '0');
+			n++;
+		}
+		if (n == 0 || v > 255 || *s != (i < 3 ? '.' : '\0'))
+			return false;
+		part[i] = v;
+		if (i < 3)
+			s++;
+	}
+	return true;
+}
+
+/* Replaces context.ip with its /24 (IPv4) or /48 (IPv6) network, so no
+ * client address is stored in clear; anything else is dropped. */
+static void
+mask_ip(cJSON *ctx)
+{
+	cJSON *ip = cJSON_GetObjectItemCaseSensitive(ctx, "ip");
+	unsigned a[4];
+	char net[64];
+
+	if (ip == NULL)
+		return;
+	if (cJSON_IsString(ip) && parse_ipv4(ip->valuestring, a)) {
+		snprintf(net, sizeof(net), "%u.%u.%u.0", a[0], a[1], a[2]);
+		cJSON_ReplaceItemInObjectCaseSensitive(ctx, "ip",
+		                                       cJSON_CreateString(net));
+		return;
+	}
+	if (cJSON_IsString(ip) && strchr(ip->valuestring, ':') != NULL) {
+		size_t n = 0;
+		int colons = 0;
+
+		while (ip->valuestring[n] && colons < 3 && n < 40)
+			if (ip->valuestring[n++] == ':')
+				colons++;
+		if (colons == 3 && n < sizeof(net) - 2) {
+			snprintf(net, sizeof(net), "%.*s:", (int)n,
+			         ip->valuestring);
+			cJSON_ReplaceItemInObjectCaseSensitive(
+			    ctx, "ip", cJSON_CreateString(net));
+			return;
+		}
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(ctx, "ip");
+}
+
+/* Reads an optional string member, cutting it to max (noted). */
+static bool
+short_text(struct walk *w, cJSON *obj, const char *key, size_t max,
+           const char **out)
+{
+	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	*out = NULL;
+	if (v == NULL || cJSON_IsNull(v))
+		return true;
+	if (!cJSON_IsString(v)) {
+		snprintf(w->why, w->whylen, "%s: must be a string", key);
+		return false;
+	}
+	w->plen = (size_t)snprintf(w->path, sizeof(w->path), "%s", key);
+	if (!check_text(w, v->valuestring, "") || !cut_string(w, v, max))
+		return false;
+	w->plen = 0;
+	w->path[0] = '\0';
+	*out = v->valuestring;
+	return true;
+}
+
+static bool
+object_or_absent(cJSON *msg, const char *key, char *why, size_t whylen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
+
+	if (v == NULL || cJSON_IsNull(v) || cJSON_IsObject(v))
+		return true;
+	snprintf(why, whylen, "%s: must be an object", key);
+	return false;
+}
+
+static struct ingest_event *
+new_event(struct ingest_job *job)
+{
+	if (job->nev == job->cap) {
+		int cap = job->cap ? job->cap * 2 : 8;
+		struct ingest_event *ev =
+		    realloc(job->ev, (size_t)cap * sizeof(*ev));
+
+		if (ev == NULL)
+			return NULL;
+		job->ev = ev;
+		job->cap = cap;
+	}
+	return &job->ev[job->nev];
+}
+
+/* Email, name and signup time from identify traits. */
+static bool
+person_traits(struct ingest_job *job, struct ingest_event *e,
+              const cJSON *traits)
+{
+	const cJSON *em = cJSON_GetObjectItemCaseSensitive(traits, "email");
+	const cJSON *nm = cJSON_GetObjectItemCaseSensitive(traits, "name");
+	const cJSON *ca =
+	    cJSON_GetObjectItemCaseSensitive(traits, "created_at");
+	int64_t ms;
+	char iso[64];
+
+	if (ca == NULL)
+		ca = cJSON_GetObjectItemCaseSensitive(traits, "createdAt");
+	e->signed_up = INGEST_NONE;
+	if (cJSON_IsString(ca) && segment_parse_time(ca->valuestring, &ms)) {
+		segment_format_time(ms, iso);
+		if (!put_str(job, iso, &e->signed_up))
+			return false;
+	}
+	return put_str(job, cJSON_IsString(em) ? em->valuestring : NULL,
+	               &e->email) &&
+	       put_str(job, cJSON_IsString(nm) ? nm->valuestring : NULL,
+	               &e->pname);
+}
+
+/* Stores the checked message into the job. */
+static bool
+store(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
+      const struct ids *ids, const char *name, int64_t occurred, struct walk *w)
+{
+	const char *pkey = kind == KIND_IDENTIFY || kind == KIND_GROUP
+	                       ? "traits"
+	                       : "properties";
+	cJSON *props = cJSON_GetObjectItemCaseSensitive(msg, pkey);
+	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(msg, "context");
+	struct ingest_event *e = new_event(job);
+	cJSON *empty = NULL;
+	bool ok;
+
+	if (e == NULL)
+		return false;
+	if (!cJSON_IsObject(props)) {
+		props = empty = cJSON_CreateObject();
+		if (props == NULL)
+			return false;
+	}
+	if (w->truncated != NULL) {
+		cJSON_DeleteItemFromObjectCaseSensitive(props, "_truncated");
+		cJSON_AddItemToObject(props, "_truncated", w->truncated);
+		w->truncated = NULL;
+	}
+	memset(e, 0, sizeof(*e));
+	e->ws = ws;
+	e->kind = (enum ingest_kind)kind;
+	e->occurred_ms = occurred;
+	ok = put_str(job, ids->mid, &e->mid) && put_str(job, name, &e->name) &&
+	     put_str(job, ids->has_anon ? ids->anon : NULL, &e->anon) &&
+	     put_str(job, ids->has_uid ? ids->uid : NULL, &e->uid) &&
+	     put_str(job, ids->has_gid ? ids->gid : NULL, &e->group_id) &&
+	     put_str(job, ids->has_prev ? ids->prev : NULL, &e->prev) &&
+	     put_json(job, props, &e->props);
+	e->ctx = INGEST_NONE;
+	if (ok && cJSON_IsObject(ctx))
+		ok = put_json(job, ctx, &e->ctx);
+	e->email = e->pname = e->signed_up = INGEST_NONE;
+	if (ok && (kind == KIND_IDENTIFY || kind == KIND_GROUP))
+		ok = person_traits(job, e, props);
+	cJSON_Delete(empty);
+	if (ok)
+		job->nev++;
+	return ok;
+}
+
+static bool
+check_body(struct walk *w, cJSON *msg, int kind, const char **name)
+{
+	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(msg, "context");
+
+	*name = NULL;
+	if (!object_or_absent(msg, "properties", w->why, w->whylen) ||
+	    !object_or_absent(msg, "traits", w->why, w->whylen) ||
+	    !object_or_absent(msg, "context", w->why, w->whylen))
+		return false;
+	if (kind == KIND_TRACK) {
+		if (!short_text(w, msg, "event", INGEST_ID_MAX, name))
+			return false;
+		if (*name == NULL || **name == '\0') {
+			snprintf(w->why, w->whylen,
+			         "event: required for "
+			         "track");
+			return false;
+		}
+	} else if (kind == KIND_PAGE || kind == KIND_SCREEN) {
+		if (!short_text(w, msg, "name", INGEST_ID_MAX, name))
+			return false;
+	} else if (kind == KIND_GROUP) {
+		*name = NULL;
+	}
+	if (cJSON_IsObject(ctx))
+		mask_ip(ctx);
+	return walk_member(w, msg, "properties", INGEST_PROPS_DEPTH) &&
+	       walk_member(w, msg, "traits", INGEST_PROPS_DEPTH) &&
+	       walk_member(w, msg, "context", INGEST_PROPS_DEPTH);
+}
+
+bool
+segment_add(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
+            int64_t batch_sent_ms, char *why, size_t whylen)
+{
+	struct walk w = {.why = why, .whylen = whylen};
+	struct ids ids;
+	const char *name;
+	int64_t occurred;
+	bool result = false;
+
+	why[0] = '\0';
+	if (!cJSON_IsObject(msg)) {
+		snprintf(why, whylen, "message must be a JSON object");
+		return false;
+	}
+	if (kind < 0 && (kind = kind_of(msg)) < 0) {
+		snprintf(why, whylen,
+		         "type: must be one of track, identify, "
+		         "group, page, screen, alias");
+		return false;
+	}
+	if (!read_ids(msg, kind, &ids, why, whylen) ||
+	    !read_time(msg, job->received_ms, batch_sent_ms, &occurred, why,
+	               whylen) ||
+	    !check_body(&w, msg, kind, &name))
+		goto out;
+	if (w.size > INGEST_MSG_MAX) {
+		snprintf(why, whylen, "message is larger than 32 KB");
+		goto out;
+	}
+	if (kind == KIND_GROUP)
+		name = ids.gid;
+	if (!store(job, msg, kind, ws, &ids, name, occurred, &w)) {
+		snprintf(why, whylen, "message could not be stored (memory)");
+		goto out;
+	}
+	result = true;
+out:
+	cJSON_Delete(w.truncated);
+	return result;
+}

@@ -1,0 +1,591 @@
+/* Herald - the ingest writer: group commit of every concurrent request.
+ *
+ * Request threads parse and validate, then queue a job and suspend their
+ * connection.  WRITERS threads, each with its own PostgreSQL connection,
+ * take whole jobs off the queue (everything waiting, up to GROUP_MAX
+ * events) and write them in ONE transaction sent as one pipeline (one
+ * round trip): BEGIN, person upsert, identify/group/merge statements,
+ * the events statement (de-duplication, insert, daily rollups and score
+ * queue in one multi-row statement over unnest arrays), NOTIFY, COMMIT.
+ * Only after the COMMIT answers does each request get its 2xx.
+ *
+ * Statements are unnamed (extended protocol), so the writer works behind
+ * pgbouncer in transaction mode.  A lost connection is reopened and the
+ * group retried once; a retried group cannot count twice because
+ * event_keys refuses message ids already stored and rollups come from
+ * the rows actually inserted.  The queue is bounded: past QUEUE_MAX
+ * events, requests get 503 + Retry-After at once. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "ingest/ingest.h"
+#include "ingest/people.h"
+
+#define WRITERS       2
+#define GROUP_MAX     1000  /* events per transaction at most */
+#define GROUP_TARGET  400   /* a group this big goes at once */
+#define GROUP_WAIT    0.002 /* else the oldest waits this long (s) */
+#define QUEUE_MAX     50000 /* events waiting, then 503 */
+#define DOWN_BACKOFF  0.2   /* after a failed connect, fail fast (s) */
+#define NCOLS         9
+#define ANALYZE_AFTER 500 /* new persons before statistics refresh */
+#define ANALYZE_GAP   5.0 /* seconds between two refreshes */
+
+enum outcome { W_OK, W_DOWN, W_RETRY, W_BAD, W_ERROR };
+
+struct writer {
+	int id;
+	pthread_t thread;
+	PGconn *pg;
+	double down_until;
+	struct buf cols[NCOLS];
+	char error[512];
+	long new_persons; /* inserted since the last ANALYZE */
+	double analyzed_at;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t ready;
+	struct ingest_job *head, *tail;
+	long queued;
+	double oldest; /* enqueue time of head */
+	int busy;
+	bool running, stopping;
+	struct writer w[WRITERS];
+} q = {.lock = PTHREAD_MUTEX_INITIALIZER, .ready = PTHREAD_COND_INITIALIZER};
+
+static const char SQL_PERSONS[] =
+    "INSERT INTO persons (workspace_id, external_id)"
+    " SELECT DISTINCT t.ws, t.uid"
+    " FROM unnest($1::int8[], $2::text[]) AS t(ws, uid)"
+    " WHERE t.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM persons p"
+    "  WHERE p.workspace_id = t.ws AND p.external_id = t.uid)"
+    " ORDER BY 1, 2 ON CONFLICT DO NOTHING";
+
+static const char SQL_EVENTS[] =
+    "WITH u AS (SELECT DISTINCT ON (ws, mid) * FROM unnest($1::int8[],"
+    "  $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    "  $7::text[], $8::text[], $9::timestamptz[])"
+    "  AS u(ws, mid, typ, nam, anon, uid, props, ctx, occ)"
+    "  ORDER BY ws, mid),"
+    " k AS (INSERT INTO event_keys (workspace_id, message_id)"
+    "  SELECT ws, mid FROM u ON CONFLICT DO NOTHING"
+    "  RETURNING workspace_id, message_id),"
+    " ins AS (INSERT INTO events (workspace_id, message_id, source, type,"
+    "  name, person_id, anonymous_id, user_id, props, context,"
+    "  occurred_at)"
+    "  SELECT u.ws, u.mid, 'api', u.typ, u.nam,"
+    "   coalesce(p.id, a.person_id), u.anon, u.uid, u.props::jsonb,"
+    "   u.ctx::jsonb, u.occ"
+    "  FROM u JOIN k ON k.workspace_id = u.ws AND k.message_id = u.mid"
+    "  LEFT JOIN persons p ON p.workspace_id = u.ws"
+    "   AND p.external_id = u.uid"
+    "  LEFT JOIN anonymous_ids a ON u.uid IS NULL"
+    "   AND a.workspace_id = u.ws AND a.anonymous_id = u.anon"
+    "  RETURNING workspace_id, person_id, type, name, occurred_at),"
+    " roll AS (INSERT INTO person_daily AS d (workspace_id, person_id,"
+    "  day, event, count, value)"
+    "  SELECT i.workspace_id, i.person_id,"
+    "   (i.occurred_at AT TIME ZONE w.timezone)::date,"
+    "   CASE WHEN i.type = 'track' THEN i.name ELSE i.type END,"
+    "   count(*), 0"
+    "  FROM ins i JOIN workspaces w ON w.id = i.workspace_id"
+    "  WHERE i.person_id IS NOT NULL"
+    "   AND i.type IN ('track', 'page', 'screen')"
+    "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    "  ON CONFLICT (workspace_id, person_id, day, event) DO UPDATE"
+    "   SET count = d.count + EXCLUDED.count RETURNING 1),"
+    " sq AS (INSERT INTO score_queue (workspace_id, person_id)"
+    "  SELECT DISTINCT workspace_id, person_id FROM ins"
+    "  WHERE person_id IS NOT NULL ORDER BY 1, 2"
+    "  ON CONFLICT DO NOTHING RETURNING 1)"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM roll)";
+
+/* ---- array literals ------------------------------------------------ */
+
+static bool
+arr_text(struct buf *b, const char *s)
+{
+	bool ok = buf_append(b, b->len > 1 ? "," : "", b->len > 1);
+
+	if (s == NULL)
+		return ok && buf_append(b, "NULL", 4);
+	ok = ok && buf_append(b, "\"", 1);
+	for (const char *p = s; ok && *p != '\0';) {
+		size_t n = strcspn(p, "\"\\");
+
+		ok = buf_append(b, p, n);
+		p += n;
+		if (ok && *p != '\0') {
+			char esc[2] = {'\\', *p++};
+
+			ok = buf_append(b, esc, 2);
+		}
+	}
+	return ok && buf_append(b, "\"", 1);
+}
+
+static bool
+arr_i64(struct buf *b, int64_t v)
+{
+	return buf_printf(b, "%s%lld", b->len > 1 ? "," : "", (long long)v);
+}
+
+static const char *const type_names[] = {"track", "identify", "group",
+                                         "page",  "screen",   "alias"};
+
+static bool
+add_event(struct writer *w, const struct ingest_job *j,
+          const struct ingest_event *e)
+{
+	char iso[64];
+
+	segment_format_time(e->occurred_ms, iso);
+	return arr_i64(&w->cols[0], e->ws) &&
+	       arr_text(&w->cols[1], ingest_str(j, e->mid)) &&
+	       arr_text(&w->cols[2], type_names[e->kind]) &&
+	       arr_text(&w->cols[3], ingest_str(j, e->name)) &&
+	       arr_text(&w->cols[4], ingest_str(j, e->anon)) &&
+	       arr_text(&w->cols[5], ingest_str(j, e->uid)) &&
+	       arr_text(&w->cols[6], ingest_str(j, e->props)) &&
+	       arr_text(&w->cols[7], ingest_str(j, e->ctx)) &&
+	       arr_text(&w->cols[8], iso);
+}
+
+static bool
+build_columns(struct writer *w, struct ingest_job *group)
+{
+	for (int c = 0; c < NCOLS; c++) {
+		w->cols[c].len = 0;
+		if (!buf_append(&w->cols[c], "{", 1))
+			return false;
+	}
+	for (struct ingest_job *j = group; j != NULL; j = j->next)
+		for (int i = 0; i < j->nev; i++)
+			if (!add_event(w, j, &j->ev[i]))
+				return false;
+	for (int c = 0; c < NCOLS; c++)
+		if (!buf_append(&w->cols[c], "}", 1))
+			return false;
+	return true;
+}
+
+/* ---- connection ---------------------------------------------------- */
+
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static bool
+writer_connect(struct writer *w)
+{
+	const char *keys[] = {"dbname", "fallback_application_name", NULL};
+	const char *vals[] = {config.database_url, "herald-writer", NULL};
+
+	if (w->pg != NULL && PQstatus(w->pg) == CONNECTION_OK)
+		return true;
+	if (util_now() < w->down_until)
+		return false;
+	PQfinish(w->pg);
+	w->pg = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(w->pg) != CONNECTION_OK) {
+		snprintf(w->error, sizeof(w->error), "%s",
+		         PQerrorMessage(w->pg));
+		PQfinish(w->pg);
+		w->pg = NULL;
+		w->down_until = util_now() + DOWN_BACKOFF;
+		return false;
+	}
+	PQsetClientEncoding(w->pg, "UTF8");
+	PQsetNoticeProcessor(w->pg, quiet, NULL);
+	log_info("component=writer writer=%d connected", w->id);
+	return true;
+}
+
+static enum outcome
+classify(struct writer *w, const PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	snprintf(w->error, sizeof(w->error), "%s",
+	         r ? PQresultErrorMessage(r) : PQerrorMessage(w->pg));
+	if (PQstatus(w->pg) != CONNECTION_OK || st == NULL)
+		return W_DOWN;
+	if (strncmp(st, "08", 2) == 0 || strncmp(st, "57", 2) == 0 ||
+	    strncmp(st, "53", 2) == 0)
+		return W_DOWN;
+	if (strncmp(st, "40", 2) == 0)
+		return W_RETRY;
+	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
+		return W_BAD;
+	return W_ERROR;
+}
+
+/* ---- one transaction ----------------------------------------------- */
+
+static bool
+send_sql(struct writer *w, const char *sql, int n, const char *const *v)
+{
+	return PQsendQueryParams(w->pg, sql, n, NULL, v, NULL, NULL, 0) == 1;
+}
+
+static bool
+send_group(struct writer *w, struct ingest_job *group, int *sent)
+{
+	const char *ev[NCOLS];
+	const char *pv[2];
+
+	for (int c = 0; c < NCOLS; c++)
+		ev[c] = w->cols[c].data;
+	pv[0] = ev[0];
+	pv[1] = ev[5];
+	if (!send_sql(w, "BEGIN", 0, NULL) || !send_sql(w, SQL_PERSONS, 2, pv))
+		return false;
+	*sent = 2;
+	for (struct ingest_job *j = group; j != NULL; j = j->next)
+		for (int i = 0; i < j->nev; i++) {
+			int n = people_send(w->pg, j, &j->ev[i]);
+
+			if (n < 0)
+				return false;
+			*sent += n;
+		}
+	if (!send_sql(w, SQL_EVENTS, NCOLS, ev) ||
+	    !send_sql(w, "NOTIFY herald_score", 0, NULL) ||
+	    !send_sql(w, "COMMIT", 0, NULL) || PQpipelineSync(w->pg) != 1)
+		return false;
+	*sent += 3;
+	return true;
+}
+
+/* Reads every result up to the sync; the first failure decides. */
+static enum outcome
+read_results(struct writer *w, int sent)
+{
+	enum outcome result = W_OK;
+	PGresult *r;
+
+	for (int i = 0; i < sent; i++) {
+		while ((r = PQgetResult(w->pg)) != NULL) {
+			ExecStatusType st = PQresultStatus(r);
+
+			if (result == W_OK && st != PGRES_COMMAND_OK &&
+			    st != PGRES_TUPLES_OK)
+				result = classify(w, r);
+			if (i == 1 && st == PGRES_COMMAND_OK)
+				w->new_persons +=
+				    strtol(PQcmdTuples(r), NULL, 10);
+			PQclear(r);
+		}
+		if (PQstatus(w->pg) != CONNECTION_OK)
+			return classify(w, NULL);
+	}
+	r = PQgetResult(w->pg);
+	if (r == NULL || PQresultStatus(r) != PGRES_PIPELINE_SYNC) {
+		PQclear(r);
+		return result == W_OK ? classify(w, NULL) : result;
+	}
+	PQclear(r);
+	return result;
+}
+
+static enum outcome
+run_group(struct writer *w, struct ingest_job *group)
+{
+	enum outcome result;
+	int sent = 0;
+
+	if (!writer_connect(w))
+		return W_DOWN;
+	if (!build_columns(w, group)) {
+		snprintf(w->error, sizeof(w->error), "out of memory");
+		return W_ERROR;
+	}
+	if (PQenterPipelineMode(w->pg) != 1)
+		return classify(w, NULL);
+	if (!send_group(w, group, &sent)) {
+		result = classify(w, NULL);
+		if (PQstatus(w->pg) == CONNECTION_OK)
+			PQpipelineSync(w->pg);
+		sent++;
+		if (PQstatus(w->pg) == CONNECTION_OK)
+			read_results(w, sent);
+	} else {
+		result = read_results(w, sent);
+	}
+	if (PQstatus(w->pg) != CONNECTION_OK) {
+		PQfinish(w->pg);
+		w->pg = NULL;
+		return W_DOWN;
+	}
+	PQexitPipelineMode(w->pg);
+	if (PQtransactionStatus(w->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(w->pg, "ROLLBACK"));
+	return result;
+}
+
+/* A workspace that starts sending gets many new persons at once; until
+ * autovacuum analyzes the table the planner may look them up through
+ * the wrong index.  Refresh the statistics when many were added. */
+static void
+maybe_analyze(struct writer *w)
+{
+	double now = util_now();
+
+	if (w->pg == NULL || w->new_persons < ANALYZE_AFTER ||
+	    now - w->analyzed_at < ANALYZE_GAP)
+		return;
+	w->new_persons = 0;
+	w->analyzed_at = now;
+	PQclear(PQexec(w->pg, "ANALYZE persons"));
+}
+
+/* ---- replies ------------------------------------------------------- */
+
+static void
+reply_ok(struct ingest_job *j)
+{
+	cJSON *root;
+
+	if (j->rejected == NULL) {
+		http_reply(j->req, 200, "application/json",
+		           "{\"success\":true}", 16);
+		return;
+	}
+	root = cJSON_CreateObject();
+	cJSON_AddBoolToObject(root, "success", false);
+	cJSON_AddStringToObject(root, "error", "some messages were rejected");
+	cJSON_AddNumberToObject(root, "accepted", j->nev);
+	cJSON_AddItemToObject(root, "rejected", j->rejected);
+	j->rejected = NULL;
+	http_json(j->req, 400, root);
+}
+
+static void
+reply_fail(struct ingest_job *j, enum outcome o, const char *error)
+{
+	if (o == W_DOWN || o == W_RETRY) {
+		http_add_header(j->req, "Retry-After", "1");
+		http_error(j->req, 503, "database unavailable, retry later");
+	} else if (o == W_BAD) {
+		http_error(j->req, 400, "batch refused by the database: %s",
+		           error);
+	} else {
+		http_error(j->req, 500, "internal error storing events");
+	}
+}
+
+static void
+finish(struct ingest_job *group, enum outcome o, const char *error)
+{
+	struct ingest_job *next;
+
+	for (struct ingest_job *j = group; j != NULL; j = next) {
+		next = j->next;
+		j->next = NULL;
+		if (o == W_OK)
+			reply_ok(j);
+		else
+			reply_fail(j, o, error);
+		ingest_job_free(j);
+	}
+}
+
+static long
+count_events(const struct ingest_job *group)
+{
+	long n = 0;
+
+	for (; group != NULL; group = group->next)
+		n += group->nev;
+	return n;
+}
+
+/* Writes a group, retrying once after a lost connection or a deadlock,
+ * and request by request when the database refuses the data. */
+static void
+write_group(struct writer *w, struct ingest_job *group)
+{
+	double t0 = util_now();
+	enum outcome o = run_group(w, group);
+	struct ingest_job *next;
+
+	log_debug("component=writer writer=%d events=%ld ms=%.2f outcome=%d",
+	          w->id, count_events(group), (util_now() - t0) * 1000, (int)o);
+
+	if (o == W_DOWN) {
+		w->down_until = 0;
+		o = run_group(w, group);
+	}
+	/* A deadlock with the scorer or another writer: try again. */
+	for (int i = 0; i < 3 && o == W_RETRY; i++)
+		o = run_group(w, group);
+	if (o == W_BAD && group->next != NULL) {
+		for (struct ingest_job *j = group; j != NULL; j = next) {
+			next = j->next;
+			j->next = NULL;
+			write_group(w, j);
+		}
+		return;
+	}
+	if (o != W_OK)
+		log_warn("component=writer writer=%d events=%ld outcome=%d "
+		         "%s",
+		         w->id, count_events(group), (int)o, w->error);
+	finish(group, o, w->error);
+	maybe_analyze(w);
+}
+
+/* ---- queue --------------------------------------------------------- */
+
+bool
+writer_reserve(int n)
+{
+	bool ok;
+
+	pthread_mutex_lock(&q.lock);
+	ok = q.running && !q.stopping && q.queued + n <= QUEUE_MAX;
+	if (ok)
+		q.queued += n;
+	pthread_mutex_unlock(&q.lock);
+	return ok;
+}
+
+void
+writer_submit(struct ingest_job *job)
+{
+	pthread_mutex_lock(&q.lock);
+	job->next = NULL;
+	if (q.tail != NULL) {
+		q.tail->next = job;
+	} else {
+		q.head = job;
+		q.oldest = util_now();
+	}
+	q.tail = job;
+	pthread_cond_signal(&q.ready);
+	pthread_mutex_unlock(&q.lock);
+}
+
+/* Whether a group should leave now: nothing else is being written, or
+ * enough waits, or the oldest has waited long enough. */
+static bool
+group_due(double now)
+{
+	return q.busy == 0 || q.queued >= GROUP_TARGET ||
+	       now - q.oldest >= GROUP_WAIT || q.stopping;
+}
+
+static struct ingest_job *
+take_group(void)
+{
+	struct ingest_job *group = q.head, *last = q.head;
+	long n = last->nev;
+
+	while (last->next != NULL && n + last->next->nev <= GROUP_MAX) {
+		last = last->next;
+		n += last->nev;
+	}
+	q.head = last->next;
+	if (q.head == NULL)
+		q.tail = NULL;
+	last->next = NULL;
+	q.queued -= n;
+	q.oldest = util_now();
+	return group;
+}
+
+static void
+wait_due(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(GROUP_WAIT * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&q.ready, &q.lock, &ts);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct ingest_job *group;
+
+	writer_connect(w);
+	pthread_mutex_lock(&q.lock);
+	for (;;) {
+		if (q.head == NULL) {
+			if (q.stopping)
+				break;
+			pthread_cond_wait(&q.ready, &q.lock);
+			continue;
+		}
+		if (!group_due(util_now())) {
+			wait_due();
+			continue;
+		}
+		group = take_group();
+		q.busy++;
+		pthread_mutex_unlock(&q.lock);
+		write_group(w, group);
+		pthread_mutex_lock(&q.lock);
+		q.busy--;
+		pthread_cond_broadcast(&q.ready);
+	}
+	pthread_mutex_unlock(&q.lock);
+	return NULL;
+}
+
+bool
+writer_start(void)
+{
+	q.stopping = false;
+	for (int i = 0; i < WRITERS; i++) {
+		struct writer *w = &q.w[i];
+
+		w->id = i;
+		for (int c = 0; c < NCOLS; c++)
+			buf_init(&w->cols[c], (size_t)64 << 20);
+		if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+			return false;
+	}
+	q.running = true;
+	return true;
+}
+
+void
+writer_stop(void)
+{
+	if (!q.running)
+		return;
+	pthread_mutex_lock(&q.lock);
+	q.stopping = true;
+	pthread_cond_broadcast(&q.ready);
+	pthread_mutex_unlock(&q.lock);
+	for (int i = 0; i < WRITERS; i++) {
+		struct writer *w = &q.w[i];
+
+		pthread_join(w->thread, NULL);
+		PQfinish(w->pg);
+		w->pg = NULL;
+		for (int c = 0; c < NCOLS; c++)
+			buf_cleanup(&w->cols[c]);
+	}
+	q.running = false;
+}

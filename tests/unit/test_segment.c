@@ -1,0 +1,152 @@
+/* Herald unit tests - Segment message parsing and validation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "ingest/ingest.h"
+
+static struct ingest_job *
+job_new(void)
+{
+	struct ingest_job *job = calloc(1, sizeof(*job));
+
+	job->received_ms = 1764789600000LL; /* 2025-12-03T19:20:00Z */
+	buf_init(&job->text, 1 << 20);
+	return job;
+}
+
+static bool
+add(struct ingest_job *job, const char *json, char *why, size_t whylen)
+{
+	char *text = strdup(json);
+	cJSON *msg;
+	bool ok;
+
+	cr_assert(segment_prescan(text, strlen(text)));
+	msg = cJSON_Parse(text);
+	cr_assert_not_null(msg, "%s", json);
+	ok = segment_add(job, msg, -1, 7, -1, why, whylen);
+	cJSON_Delete(msg);
+	free(text);
+	return ok;
+}
+
+Test(segment, iso_times_parse_with_zones_and_fractions)
+{
+	int64_t ms;
+	char out[64];
+
+	cr_assert(segment_parse_time("2026-12-03T18:24:15.002Z", &ms));
+	segment_format_time(ms, out);
+	cr_assert_str_eq(out, "2026-12-03T18:24:15.002Z");
+	cr_assert(segment_parse_time("2026-12-03T20:24:15+02:00", &ms));
+	segment_format_time(ms, out);
+	cr_assert_str_eq(out, "2026-12-03T18:24:15.000Z");
+	cr_assert(segment_parse_time("2026-12-03", &ms));
+	cr_assert_not(segment_parse_time("yesterday", &ms));
+	cr_assert_not(segment_parse_time("2026-13-03T00:00:00Z", &ms));
+	cr_assert_not(segment_parse_time("2026-12-03T00:00:00Zjunk", &ms));
+}
+
+Test(segment, prescan_marks_nul_and_bad_escapes_but_keeps_valid_ones)
+{
+	char a[] = "{\"a\":\"x\\u0000y\",\"b\":\"\\uD83D\\uDE00\","
+	           "\"c\":\"\\\\u0000\",\"d\":\"\\q\"}";
+	cJSON *o;
+
+	cr_assert(segment_prescan(a, strlen(a)));
+	o = cJSON_Parse(a);
+	cr_assert_not_null(o);
+	cr_assert_eq((unsigned char)cJSON_GetObjectItem(o, "a")->valuestring[1],
+	             0xc0);
+	cr_assert_str_eq(cJSON_GetObjectItem(o, "b")->valuestring,
+	                 "\xf0\x9f\x98\x80");
+	cr_assert_str_eq(cJSON_GetObjectItem(o, "c")->valuestring, "\\u0000");
+	cr_assert_eq((unsigned char)cJSON_GetObjectItem(o, "d")->valuestring[0],
+	             0xc1);
+	cJSON_Delete(o);
+}
+
+Test(segment, prescan_refuses_deep_nesting)
+{
+	char deep[200];
+
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 100);
+	cr_assert_not(segment_prescan(deep, sizeof(deep)));
+	cr_assert(segment_prescan(deep + 40, 120));
+}
+
+Test(segment, track_is_normalised_into_the_job)
+{
+	struct ingest_job *job = job_new();
+	char why[256];
+
+	cr_assert(add(job,
+	              "{\"type\":\"track\",\"event\":\"feature_used\","
+	              "\"userId\":42,\"messageId\":\"m1\","
+	              "\"timestamp\":\"2025-12-03T19:00:00Z\","
+	              "\"properties\":{\"feature\":\"charts\"},"
+	              "\"context\":{\"ip\":\"198.51.100.23\"}}",
+	              why, sizeof(why)),
+	          "%s", why);
+	cr_assert_eq(job->nev, 1);
+	cr_assert_str_eq(ingest_str(job, job->ev[0].uid), "42");
+	cr_assert_str_eq(ingest_str(job, job->ev[0].name), "feature_used");
+	cr_assert_str_eq(ingest_str(job, job->ev[0].ctx),
+	                 "{\"ip\":\"198.51.100.0\"}");
+	cr_assert_eq(job->ev[0].occurred_ms, 1764788400000LL);
+	cr_assert_eq(job->ev[0].ws, 7);
+	ingest_job_free(job);
+}
+
+Test(segment, long_strings_are_cut_on_a_character_and_listed)
+{
+	struct ingest_job *job = job_new();
+	char *msg = malloc(8000), why[256];
+	cJSON *props;
+	size_t n;
+
+	n = (size_t)snprintf(msg, 8000,
+	                     "{\"type\":\"page\",\"userId\":\"u\","
+	                     "\"properties\":{\"t\":\"");
+	for (int i = 0; i < 1000; i++, n += 2)
+		memcpy(msg + n, "\xc3\xa9", 2);
+	memcpy(msg + n, "\"}}", 4);
+	cr_assert(add(job, msg, why, sizeof(why)), "%s", why);
+	props = cJSON_Parse(ingest_str(job, job->ev[0].props));
+	cr_assert_eq(strlen(cJSON_GetObjectItem(props, "t")->valuestring),
+	             1024);
+	cr_assert_str_eq(
+	    cJSON_GetArrayItem(cJSON_GetObjectItem(props, "_truncated"), 0)
+	        ->valuestring,
+	    "properties.t");
+	cJSON_Delete(props);
+	free(msg);
+	ingest_job_free(job);
+}
+
+Test(segment, refusals_name_the_field)
+{
+	struct ingest_job *job = job_new();
+	char why[256];
+
+	cr_assert_not(add(job, "{\"type\":\"track\",\"userId\":\"u\"}", why,
+	                  sizeof(why)));
+	cr_assert(strstr(why, "event") == why, "%s", why);
+	cr_assert_not(
+	    add(job, "{\"type\":\"track\",\"event\":\"e\"}", why, sizeof(why)));
+	cr_assert(strstr(why, "userId or anonymousId") != NULL);
+	cr_assert_not(add(job,
+	                  "{\"type\":\"track\",\"event\":\"e\",\"userId\":"
+	                  "\"u\",\"properties\":[1]}",
+	                  why, sizeof(why)));
+	cr_assert(strstr(why, "properties") == why, "%s", why);
+	cr_assert_not(add(job, "{\"type\":\"group\",\"userId\":\"u\"}", why,
+	                  sizeof(why)));
+	cr_assert(strstr(why, "groupId") == why, "%s", why);
+	cr_assert_eq(job->nev, 0);
+	ingest_job_free(job);
+}
