@@ -512,12 +512,13 @@ Test(alerts, alex_qualified_by_the_scorer_reaches_slack_with_its_reasons)
 	char *acc = fx_account(w, "acme", "Acme",
 	                       "{\"employees\": 200, \"industry\": "
 	                       "\"software\", \"country\": \"US\"}");
-	char *alex = fx_person(w, "alex", "Alex", "{\"role\": \"CTO\"}", acc,
-	                       NULL);
+	char *alex =
+	    fx_person(w, "alex", "Alex", "{\"role\": \"CTO\"}", acc, NULL);
 	char *viz = fx_release(w, "data-viz", "Data visualization", "{charts}");
 	char *now = fx_ago("-1 minutes");
 	fx_event(w, alex, "release_viewed", NULL, viz, "{}", now, 3);
-	fx_event(w, alex, "release_read", NULL, viz, "{\"ms\": 120000}", now, 1);
+	fx_event(w, alex, "release_read", NULL, viz, "{\"ms\": 120000}", now,
+	         1);
 	fx_event(w, alex, "link_clicked", NULL, viz,
 	         "{\"url\": \"https://docs.example/c\"}", now, 1);
 	fx_event(w, alex, "release_shared", NULL, viz,
