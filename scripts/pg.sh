@@ -58,6 +58,7 @@ case "${1:-}" in
 start) start ;;
 stop) stop ;;
 restart) stop; start ;;
+status) as_owner "$PG_BIN/pg_ctl" -D "$data" status ;;
 url) url "${2:-herald}" ;;
 dir) echo "$dir" ;;
 createdb)
@@ -68,5 +69,5 @@ ensuredb)
 	"$PG_BIN/psql" -qAt "$(url postgres)" \
 		-c "SELECT 1 FROM pg_database WHERE datname = '$2'" | grep -q 1 \
 		|| "$PG_BIN/psql" -q "$(url postgres)" -c "CREATE DATABASE \"$2\"" >/dev/null ;;
-*) echo "usage: pg.sh start|stop|restart|url DB|dir|createdb DB|dropdb DB|ensuredb DB" >&2; exit 2 ;;
+*) echo "usage: pg.sh start|stop|restart|status|url DB|dir|createdb DB|dropdb DB|ensuredb DB" >&2; exit 2 ;;
 esac

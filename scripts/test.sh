@@ -5,7 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top="$(pwd)"
 
-scripts/pg.sh start
+# Start the private cluster unless it runs already; stop it at the end if
+# this run started it.
+started_pg=0
+if ! scripts/pg.sh status >/dev/null 2>&1; then
+	scripts/pg.sh start
+	started_pg=1
+fi
 db="herald_test_$(date +%s)_$$"
 scripts/pg.sh createdb "$db"
 export HERALD_DATABASE_URL="$(scripts/pg.sh url "$db")"
@@ -13,7 +19,12 @@ export HERALD_TEST_TMP="$top/tmp/test-$db"
 export HERALD_HOME="$top"
 export HERALD_LOG_LEVEL="${HERALD_LOG_LEVEL:-info}"
 mkdir -p "$HERALD_TEST_TMP" artifacts
-trap 'scripts/pg.sh dropdb "$db" >/dev/null 2>&1 || true' EXIT
+cleanup() {
+	scripts/pg.sh dropdb "$db" >/dev/null 2>&1 || true
+	[ "$started_pg" -eq 1 ] && scripts/pg.sh stop
+	return 0
+}
+trap cleanup EXIT
 
 bin/herald migrate
 jobs="${TEST_JOBS:-4}"
