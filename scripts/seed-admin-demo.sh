@@ -65,9 +65,20 @@ call() {
 call PUT /scoring "$(cat scripts/demo/scoring.json)" >/dev/null || true
 
 inbox=$(call GET /inbox/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
-if ! call GET /destinations | grep -q '"Demo inbox"'; then
+# The inbox URL follows HERALD_PUBLIC_URL, so an existing destination is
+# pointed at the current one.
+dest=$(call GET /destinations | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+d = d.get("destinations", d) if isinstance(d, dict) else d
+print(next((str(x["id"]) for x in d if x.get("name") == "Demo inbox"), ""))
+' || true)
+if [ -z "$dest" ]; then
 	call POST /destinations "{\"name\":\"Demo inbox\",\"kind\":\"slack\",\
 \"url\":\"$inbox\",\"tags\":[\"sales\"]}" >/dev/null || true
+else
+	call PATCH "/destinations/$dest" "{\"url\":\"$inbox\",\
+\"state\":\"active\"}" >/dev/null || true
 fi
 
 cat >>tmp/demo.txt <<MSG
