@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/util.h"
 #include "score/engage.h"
 #include "score/fit.h"
 #include "score/model.h"
@@ -663,50 +664,75 @@ score_account(struct subject *s, const char *account_id, cJSON *account)
 
 /* ---- entry ----------------------------------------------------------- */
 
-/* Prepares s for the next subject of the same workspace. */
+static const char account_sql[] =
+    "SELECT w.timezone,"
+    " (now() AT TIME ZONE w.timezone)::date - date '2000-01-01',"
+    " a.traits || jsonb_strip_nulls(jsonb_build_object('name', a.name,"
+    "  'external_id', a.external_id))"
+    " FROM accounts a JOIN workspaces w ON w.id = a.workspace_id"
+    " WHERE a.workspace_id = $1 AND a.id = $2";
+
 static void
-subject_reset(struct subject *s)
+subject_init(struct subject *s, struct db_conn *c, const struct subject_model *m)
 {
-	subject_cleanup(s);
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	s->model = m->model;
+	s->version = m->version;
+	snprintf(s->ws, sizeof(s->ws), "%lld", (long long)m->workspace_id);
 	buf_init(&s->people, 1 << 20);
-	s->nrows = s->ndays = 0;
-	s->timed = false;
-	s->has_signup = false;
 }
 
 enum db_status
-subject_score_person(struct db_conn *c, int64_t workspace_id, int64_t person_id)
+subject_score_person(struct db_conn *c, const struct subject_model *m,
+                     int64_t person_id, int64_t *account_id)
 {
-	struct subject s = {.c = c};
-	char pid[24], account_id[24] = "";
+	struct subject s;
+	char pid[24];
 	const char *p[2] = {s.ws, pid};
-	cJSON *model = NULL, *account = NULL;
 	PGresult *r = NULL;
 	enum db_status result;
 
-	snprintf(s.ws, sizeof(s.ws), "%lld", (long long)workspace_id);
+	*account_id = 0;
+	subject_init(&s, c, m);
 	snprintf(pid, sizeof(pid), "%lld", (long long)person_id);
-	buf_init(&s.people, 1 << 20);
-	result = scoring_current(c, workspace_id, &s.version, &model);
-	if (result == DB_OK)
-		result = db_query(c, &r, person_sql, 2, p);
+	result = db_query(c, &r, person_sql, 2, p);
 	if (result != DB_OK || PQntuples(r) != 1)
 		goto out;
-	s.model = model;
 	snprintf(s.tz, sizeof(s.tz), "%s", PQgetvalue(r, 0, 0));
 	s.today = int_value(r, 0, 1);
-	if (!PQgetisnull(r, 0, 3))
-		snprintf(account_id, sizeof(account_id), "%s",
-		         PQgetvalue(r, 0, 3));
-	account = cJSON_Parse(PQgetvalue(r, 0, 5));
 	result = score_person(&s, r, person_id);
-	if (result != DB_OK || account_id[0] == '\0')
-		goto out;
-	subject_reset(&s);
-	result = score_account(&s, account_id, account);
+	if (result == DB_OK && !PQgetisnull(r, 0, 3) &&
+	    !util_parse_i64(PQgetvalue(r, 0, 3), account_id))
+		result = DB_ERROR;
 out:
 	subject_cleanup(&s);
-	cJSON_Delete(model);
+	PQclear(r);
+	return result;
+}
+
+enum db_status
+subject_score_account(struct db_conn *c, const struct subject_model *m,
+                      int64_t account_id)
+{
+	struct subject s;
+	char aid[24];
+	const char *p[2] = {s.ws, aid};
+	cJSON *account = NULL;
+	PGresult *r = NULL;
+	enum db_status result;
+
+	subject_init(&s, c, m);
+	snprintf(aid, sizeof(aid), "%lld", (long long)account_id);
+	result = db_query(c, &r, account_sql, 2, p);
+	if (result != DB_OK || PQntuples(r) != 1)
+		goto out;
+	snprintf(s.tz, sizeof(s.tz), "%s", PQgetvalue(r, 0, 0));
+	s.today = int_value(r, 0, 1);
+	account = cJSON_Parse(PQgetvalue(r, 0, 2));
+	result = account ? score_account(&s, aid, account) : DB_ERROR;
+out:
+	subject_cleanup(&s);
 	cJSON_Delete(account);
 	PQclear(r);
 	return result;
