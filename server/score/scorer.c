@@ -27,7 +27,9 @@
 /* People claimed per transaction, and batches run between two looks
  * at the sweep and the stop pipe. */
 #define CLAIM 200
-#define CLAIM_TEXT "200"
+/* ... while most people need a full scoring: the claimed queue rows stay
+ * locked until the commit, and writers queueing those people wait. */
+#define CLAIM_FULL 25
 #define BATCHES 50
 
 static struct {
@@ -46,7 +48,7 @@ static struct {
  * UPDATE or the 0041 trigger) and has not committed is skipped. */
 static const char claim_sql[] =
     "WITH c AS MATERIALIZED (SELECT workspace_id, person_id"
-    "  FROM score_queue ORDER BY queued_at LIMIT " CLAIM_TEXT
+    "  FROM score_queue ORDER BY queued_at LIMIT $1"
     "  FOR UPDATE SKIP LOCKED)"
     " DELETE FROM score_queue q USING c"
     " WHERE q.workspace_id = c.workspace_id"
@@ -295,13 +297,16 @@ take_claim(const PGresult *r, struct claimed *out)
  * scored again (docs/SCORING.md).  Returns the number of people
  * claimed, 0 when the queue is empty, -1 on failure. */
 static int
-run_batch(struct claimed *people, int *scored)
+run_batch(struct claimed *people, int claim, int *scored)
 {
-	char err[256];
+	char err[256], limit[16];
+	const char *lim[1] = {limit};
 	struct db_conn *c = db_acquire(5000, err, sizeof(err));
 	PGresult *r = NULL;
 	struct part p = {.c = c};
 	int n = 0, result = -1;
+
+	snprintf(limit, sizeof(limit), "%d", claim);
 
 	if (c == NULL) {
 		log_warn("component=scorer no connection: %s", err);
@@ -309,10 +314,11 @@ run_batch(struct claimed *people, int *scored)
 	}
 	if (simple(c, "BEGIN") != DB_OK ||
 	    simple(c, "SET LOCAL synchronous_commit = off") != DB_OK ||
-	    db_query(c, &r, claim_sql, 0, NULL) != DB_OK ||
+	    db_query(c, &r, claim_sql, 1, lim) != DB_OK ||
 	    !take_claim(r, people))
 		goto out;
 	n = PQntuples(r);
+	*scored = 0;
 	for (int i = 0; i < n; i += p.n) {
 		p.people = &people[i];
 		p.m.workspace_id = people[i].ws;
@@ -369,15 +375,17 @@ static void
 drain(void)
 {
 	struct claimed people[CLAIM];
+	int claim = CLAIM_FULL;
 
 	for (int i = 0; i < BATCHES; i++) {
-		int scored = 0, got = run_batch(people, &scored);
+		int scored = 0, got = run_batch(people, claim, &scored);
 
 		if (got > 0)
 			log_debug("component=scorer claimed=%d scored=%d", got,
 			          scored);
 		if (got <= 0)
 			break;
+		claim = scored * 4 > got ? CLAIM_FULL : CLAIM;
 	}
 }
 

@@ -310,13 +310,19 @@ count_where(void *arg, const cJSON *atom, int from, int to, double *out)
 	return ok;
 }
 
+/* Per rule ($4 ids, $5 cooldown days), in order: the open
+ * qualification, and whether the last one is within the cooldown. */
 static const char open_sql[] =
     "SELECT (SELECT id FROM qualifications WHERE workspace_id = $1"
-    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = $4"
+    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = r.id"
     "   AND left_at IS NULL),"
-    " (SELECT max(qualified_at) + make_interval(secs => $5::float8 * 86400)"
-    "   > now() FROM qualifications WHERE workspace_id = $1"
-    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = $4)";
+    " coalesce((SELECT max(qualified_at)"
+    "   + make_interval(secs => r.cd * 86400) > now()"
+    "   FROM qualifications WHERE workspace_id = $1"
+    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = r.id),"
+    "  false)"
+    " FROM unnest($4::text[], $5::float8[]) WITH ORDINALITY AS r(id, cd, n)"
+    " ORDER BY r.n";
 
 static const char leave_sql[] =
     "UPDATE qualifications SET left_at = now()"
@@ -381,40 +387,73 @@ rules_input_init(struct rules_input *in, struct subject *s)
 	in->arg = s;
 }
 
-/* Moves one rule's state: enter (unless cooling down) or leave. */
+/* Moves one rule's state (row i of open_sql): enter (unless cooling
+ * down) or leave. */
 static enum db_status
-transition(struct subject *s, const cJSON *rule)
+transition(struct subject *s, const cJSON *rule, const PGresult *r, int i)
 {
-	char cool[32];
-	const char *p[5] = {s->ws, s->type, s->id, model_string(rule, "id"),
-	                    cool};
 	struct rules_input in;
-	PGresult *r = NULL;
 	enum rules_result st;
-	enum db_status result;
-	bool open, cooling;
+	bool open = !PQgetisnull(r, i, 0);
+	bool cooling = PQgetvalue(r, i, 1)[0] == 't';
 
-	snprintf(cool, sizeof(cool), "%g",
-	         model_number(rule, "cooldown_days", 0));
-	result = db_query(s->c, &r, open_sql, 5, p);
-	if (result != DB_OK)
-		return result;
-	open = !PQgetisnull(r, 0, 0);
-	cooling = PQgetvalue(r, 0, 1)[0] == 't';
 	rules_input_init(&in, s);
 	st = rules_eval(cJSON_GetObjectItemCaseSensitive(rule, "when"), &in,
 	                open);
 	if (open || cooling)
 		s->timed = true;
 	if (st == RULES_ERROR)
-		result = DB_ERROR;
-	else if (open && st == RULES_FALSE) {
-		const char *lp[2] = {s->ws, PQgetvalue(r, 0, 0)};
+		return DB_ERROR;
+	if (open && st == RULES_FALSE) {
+		const char *lp[2] = {s->ws, PQgetvalue(r, i, 0)};
 
-		result = db_query(s->c, NULL, leave_sql, 2, lp);
-	} else if (!open && !cooling && st == RULES_TRUE)
-		result = enter(s, rule);
-	PQclear(r);
+		return db_query(s->c, NULL, leave_sql, 2, lp);
+	}
+	if (!open && !cooling && st == RULES_TRUE)
+		return enter(s, rule);
+	return DB_OK;
+}
+
+static bool
+mine(const struct subject *s, const cJSON *rule)
+{
+	const char *subj = model_string(rule, "subject");
+
+	return strcmp(subj ? subj : "person", s->type) == 0;
+}
+
+/* The state of every rule of the subject's kind, in one query. */
+static enum db_status
+load_states(struct subject *s, PGresult **r)
+{
+	const cJSON *rule;
+	cJSON *ids = cJSON_CreateArray();
+	struct buf a1, a2;
+	bool ok;
+	enum db_status result = DB_ERROR;
+
+	buf_init(&a1, 1 << 16);
+	buf_init(&a2, 1 << 16);
+	ok = buf_puts(&a2, "{");
+	cJSON_ArrayForEach(rule,
+	                   cJSON_GetObjectItemCaseSensitive(s->model, "rules"))
+	{
+		if (!mine(s, rule))
+			continue;
+		ok = ok && buf_printf(&a2, "%s%g", cJSON_GetArraySize(ids) ? ","
+		                                                           : "",
+		                      model_number(rule, "cooldown_days", 0));
+		cJSON_AddItemToArray(ids,
+		                     cJSON_CreateString(model_string(rule, "id")));
+	}
+	if (ok && buf_puts(&a2, "}") && pg_array(ids, &a1)) {
+		const char *p[5] = {s->ws, s->type, s->id, a1.data, a2.data};
+
+		result = db_query(s->c, r, open_sql, 5, p);
+	}
+	buf_cleanup(&a1);
+	buf_cleanup(&a2);
+	cJSON_Delete(ids);
 	return result;
 }
 
@@ -422,19 +461,21 @@ static enum db_status
 run_rules(struct subject *s)
 {
 	const cJSON *rule;
-	enum db_status result = DB_OK;
+	PGresult *r = NULL;
+	int i = 0;
+	enum db_status result = load_states(s, &r);
 
 	cJSON_ArrayForEach(rule,
 	                   cJSON_GetObjectItemCaseSensitive(s->model, "rules"))
 	{
-		const char *subj = model_string(rule, "subject");
-
-		if (strcmp(subj ? subj : "person", s->type) != 0)
-			continue;
-		result = transition(s, rule);
 		if (result != DB_OK)
 			break;
+		if (!mine(s, rule))
+			continue;
+		result = i < PQntuples(r) ? transition(s, rule, r, i++)
+		                          : DB_ERROR;
 	}
+	PQclear(r);
 	return result;
 }
 
