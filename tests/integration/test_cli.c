@@ -129,8 +129,8 @@ Test(cli, workspace_create_names_a_bad_or_taken_slug_and_prints_no_secret)
 	         " text'",
 	         herald_bin());
 	cr_assert_eq(run(cmd), 0);
-	cr_assert_eq(sql_long("SELECT count(*) FROM workspaces WHERE slug = $1",
-	                      1, p),
-	             0);
+	cr_assert_eq(
+	    sql_long("SELECT count(*) FROM workspaces WHERE slug = $1", 1, p),
+	    0);
 	cJSON_Delete(ws);
 }

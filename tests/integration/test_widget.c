@@ -820,8 +820,7 @@ Test(widget, five_parallel_adds_make_one_reaction_and_removals_none)
 	feed(&r, &f, NULL, tok);
 	rel = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 2);
 	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), THUMBS),
-	             1,
-	             "%s", r.body);
+	             1, "%s", r.body);
 	resp_free(&r);
 	toggle_five(&f, tok, false);
 	cr_assert_eq(sql_long("SELECT count(*) FROM release_reactions WHERE"
@@ -905,8 +904,7 @@ Test(widget, nul_bad_escape_and_raw_ff_refuse_only_their_event)
 	     NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(
-	    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "rejected"),
-	                            0),
+	    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "rejected"), 0),
 	         "error"),
 	    "id: contains a NUL character (\\u0000)");
 	resp_free(&r);
