@@ -245,6 +245,34 @@ get_workspace(struct http_req *req)
 	reply_workspace(req, who.workspace_id);
 }
 
+/* Refuses a member the PATCH cannot change: a typo ("nmae") or a
+ * read-only field (retention_months) used to be ignored with a 200. */
+static bool
+known_fields(struct http_req *req, const cJSON *body)
+{
+	static const char *const fields[] = {"name", "timezone",
+	                                     "allowed_origins",
+	                                     "require_signed_identity", NULL};
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, body)
+	{
+		int i = 0;
+
+		while (fields[i] != NULL && strcmp(fields[i], c->string) != 0)
+			i++;
+		if (fields[i] == NULL) {
+			http_error(
+			    req, 400,
+			    "%s: cannot be changed; send name, timezone,"
+			    " allowed_origins or require_signed_identity",
+			    c->string);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Checks the fields of a PATCH body; replies 400 naming the first bad
  * one. */
 static bool
@@ -256,6 +284,8 @@ check_patch(struct http_req *req, const cJSON *body)
 		http_error(req, 400, "body must be a JSON object");
 		return false;
 	}
+	if (!known_fields(req, body))
+		return false;
 	v = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (v && (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
 	          strlen(v->valuestring) > 200)) {
