@@ -541,9 +541,14 @@ static bool
 envelope_ok(struct http_req *req, const cJSON *root, const cJSON *events)
 {
 	const char *anon = body_string(root, "anonymous_id");
+	char err[256];
 
 	if (!cJSON_IsObject(root)) {
 		http_error(req, 400, "body: must be a JSON object");
+		return false;
+	}
+	if (!ev_text_ok(root, "events", err, sizeof(err))) {
+		http_error(req, 400, "%s", err);
 		return false;
 	}
 	if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0 ||
@@ -653,7 +658,7 @@ widget_events_post(struct http_req *req)
 		http_error(req, 415,
 		           "Content-Type: send application/json "
 		           "or text/plain");
-	else if ((root = http_json_body(req)) != NULL) {
+	else if ((root = http_json_body_unchecked(req)) != NULL) {
 		b->context = context_json(req);
 		handle(b, root);
 	}
