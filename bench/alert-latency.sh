@@ -72,6 +72,9 @@ if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
 	t0="$(date +%s.%N)"
 	echo "alert-latency: background ingest at up to $rate events/s" \
 	     "($conns connections, ${delay} ms apart, 20-event batches)"
+	# ALERT_BENCH_WARMUP seconds of load before measuring (default 0):
+	# the first scoring of each of the 5,000 load users happens then.
+	sleep "${ALERT_BENCH_WARMUP:-0}"
 fi
 "$py" - "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" <<'PY'
 import base64, hashlib, hmac, json, os, statistics, subprocess, sys, time
