@@ -5,6 +5,7 @@
 #include "core/services.h"
 #include "ingest/ingest.h"
 #include "content/scheduler.h"
+#include "notify/notify.h"
 #include "score/scorer.h"
 #include "widget/assets.h"
 
@@ -14,6 +15,7 @@ static const struct service services[] = {
     {"ingest-writer", writer_start, writer_stop},
     {"ingest-maintain", maintain_start, maintain_stop},
     {"scheduler", scheduler_start, scheduler_stop},
+    {"outbox", outbox_start, outbox_stop},
     {NULL, NULL, NULL},
 };
 

@@ -12,6 +12,8 @@ extern const struct route leads_routes[];
 extern const struct route widget_routes[];
 extern const struct route releases_routes[];
 extern const struct route changelog_routes[];
+extern const struct route destinations_routes[];
+extern const struct route alerts_routes[];
 
 const struct route *const http_route_tables[] = {
     ops_routes,
@@ -23,5 +25,7 @@ const struct route *const http_route_tables[] = {
     widget_routes,
     releases_routes,
     changelog_routes,
+    destinations_routes,
+    alerts_routes,
     NULL,
 };

@@ -1,0 +1,181 @@
+#!/usr/bin/env bash
+# Alert latency: time from the 2xx of a qualifying widget event (or, in a
+# build without the scorer, from the qualification's insert) to the Slack
+# message's arrival at a local receiver, over 100 qualifications spread
+# over 10 Slack destinations (Slack takes one message a second per
+# channel); prints p50 and p99.  Standalone: starts its own database,
+# receiver and server, and cleans up.
+#   bench/alert-latency.sh [count]        (ALERT_BENCH_MODE=event|insert)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count="${1:-100}"
+py=/usr/bin/python3
+
+make -s bin/herald
+scripts/pg.sh start >/dev/null
+db="herald_bench_alerts_$$"
+scripts/pg.sh createdb "$db" >/dev/null
+export HERALD_DATABASE_URL="$(scripts/pg.sh url "$db")"
+export HERALD_HOME="$PWD"
+tmp="$(mktemp -d)"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	scripts/pg.sh dropdb "$db" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+bin/herald migrate >/dev/null 2>&1
+
+# The receiver prints its port once listening.
+mkfifo "$tmp/ready"
+"$py" tests/tools/receiver.py --record "$tmp/slack.jsonl" >"$tmp/ready" &
+pids+=($!)
+read -r line <"$tmp/ready"
+hook="http://127.0.0.1:${line##*port=}"
+
+port="$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+HERALD_LISTEN="127.0.0.1:$port" HERALD_PUBLIC_URL="http://127.0.0.1:$port" \
+	HERALD_LOG_LEVEL=warn bin/herald serve >"$tmp/herald.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+	curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+	sleep 0.1
+done
+
+ws="$(bin/herald workspace create --name 'Bench Alerts' --slug "bench-alerts-$$")"
+"$py" - "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" <<'PY'
+import base64, hashlib, hmac, json, os, statistics, subprocess, sys, time
+import urllib.error
+import urllib.request
+
+count, port, hook, ws, record = int(sys.argv[1]), sys.argv[2], sys.argv[3], \
+    json.loads(sys.argv[4]), sys.argv[5]
+base = "http://127.0.0.1:%s" % port
+CHANNELS = 10  # Slack allows one message a second per channel
+
+
+def call(method, path, body=None, auth=None):
+    req = urllib.request.Request(base + path, method=method,
+                                 data=json.dumps(body).encode() if body else None)
+    req.add_header("Content-Type", "application/json")
+    # The widget endpoint ignores robots; the bench stands for a browser.
+    req.add_header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Bench")
+    if auth:
+        req.add_header("Authorization", auth)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        sys.exit("alert-latency: %s %s: %d %s"
+                 % (method, path, e.code, e.read().decode()))
+
+
+def psql(sql):
+    return subprocess.run(["psql", os.environ["HERALD_DATABASE_URL"], "-Atq",
+                           "-v", "ON_ERROR_STOP=1", "-c", sql],
+                          check=True, capture_output=True, text=True).stdout
+
+
+token = "Bearer " + ws["admin_token"]
+for c in range(CHANNELS):
+    call("POST", "/api/v1/destinations",
+         {"name": "bench-%d" % c, "kind": "slack",
+          "url": "%s/slack%d" % (hook, c), "tags": ["bench"]}, token)
+
+mode = os.environ.get("ALERT_BENCH_MODE", "")
+if not mode:
+    # From a widget event when the build scores them, else from an
+    # inserted qualification.
+    try:
+        call("GET", "/api/v1/scoring", auth=token)
+        call("GET", "/api/v1/widget/%s/releases" % ws["public_key"])
+        mode = "event"
+    except Exception:
+        mode = "insert"
+
+sent = {}
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def jwt(secret, claims):
+    head = b64url(b'{"alg":"HS256","typ":"JWT"}')
+    body = b64url(json.dumps(claims).encode())
+    mac = hmac.new(secret.encode(), ("%s.%s" % (head, body)).encode(),
+                   hashlib.sha256).digest()
+    return "%s.%s.%s" % (head, body, b64url(mac))
+
+
+if mode == "event":
+    # A release_viewed through the widget endpoint qualifies a person.
+    # One rule per destination, chosen by a person trait, so that each
+    # destination gets every tenth alert.
+    model = {"fit": {"criteria": []},
+             "engagement": {"half_life_days": 14, "signals": []},
+             "rules": [{"id": "bench-%d" % c, "name": "Bench",
+                        "subject": "person",
+                        "when": {"all": [
+                            {"count": {"event": "release_viewed",
+                                       "within_days": 1, "gte": 1}},
+                            {"trait": {"trait": "person.shard",
+                                       "eq": "s%d" % c}}]},
+                        "notify": ["bench-%d" % c]}
+                       for c in range(CHANNELS)]}
+    call("PUT", "/api/v1/scoring", model, token)
+    rel = psql("INSERT INTO releases (workspace_id, slug, title, status,"
+               " published_at) VALUES (%d, 'bench', 'Bench', 'published',"
+               " now()) RETURNING id" % ws["id"]).strip()
+    for i in range(count):
+        uid = "bench-user-%d" % i
+        tok = jwt(ws["identity_secret"], {
+            "sub": uid, "name": uid,
+            "traits": {"shard": "s%d" % (i % CHANNELS)}})
+        call("POST", "/api/v1/widget/%s/events" % ws["public_key"],
+             {"token": tok, "sent_at": time.strftime(
+                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "events": [{"id": "e%d" % i, "type": "release_viewed",
+                          "release_id": rel}]})
+        sent[uid] = time.time()  # the 2xx of the qualifying event
+        time.sleep(1.0 / CHANNELS * 1.2)
+else:
+    pid = psql("INSERT INTO persons (workspace_id, external_id, name)"
+               " VALUES (%d, 'bench', 'Bench Person') RETURNING id"
+               % ws["id"]).strip()
+    for i in range(count):
+        rule = "bench-%d" % i
+        t = psql("INSERT INTO qualifications (workspace_id, subject_type,"
+                 " subject_id, rule_id, rule_name, model_version, score,"
+                 " fit, engagement, notify) VALUES (%d, 'person', %s, '%s',"
+                 " '%s', 1, 80, 50, 30, '{bench-%d}')"
+                 " RETURNING extract(epoch FROM clock_timestamp())"
+                 % (ws["id"], pid, rule, rule, i % CHANNELS))
+        sent[rule] = float(t.strip())
+        time.sleep(1.0 / CHANNELS * 1.2)
+
+deadline = time.time() + 60
+lat = {}
+while time.time() < deadline and len(lat) < count:
+    time.sleep(0.2)
+    with open(record) as f:
+        for line in f:
+            e = json.loads(line)
+            body = base64.b64decode(e["body_b64"]).decode()
+            text = json.loads(body)["text"]
+            for key, t0 in sent.items():
+                if key not in lat and (key + " " in text or
+                                       text.endswith(key) or
+                                       ": " + key + "," in text):
+                    lat[key] = e["t"] - t0
+ms = sorted(v * 1000 for v in lat.values())
+if len(ms) < count:
+    print("alert-latency: only %d of %d alerts arrived" % (len(ms), count))
+    sys.exit(1)
+p50 = statistics.median(ms)
+p99 = ms[min(len(ms) - 1, int(round(0.99 * len(ms))) - 1)]
+print("alert-latency: mode=%s alerts=%d p50=%.1f ms p99=%.1f ms max=%.1f ms"
+      % (mode, len(ms), p50, p99, ms[-1]))
+PY
