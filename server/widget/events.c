@@ -385,7 +385,9 @@ rollup(struct batch *b)
 	if (st == DB_OK)
 		st = q(b, NULL,
 		       "INSERT INTO score_queue (workspace_id, person_id)"
-		       " VALUES ($1, $2::bigint) ON CONFLICT DO NOTHING",
+		       " VALUES ($1, $2::bigint)"
+		       " ON CONFLICT (workspace_id, person_id) DO UPDATE"
+		       " SET queued_at = score_queue.queued_at WHERE false",
 		       2, v);
 	if (st == DB_OK)
 		st = q(b, NULL, "NOTIFY herald_score", 0, NULL);
