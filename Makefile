@@ -63,7 +63,9 @@ test: deps all
 	@scripts/test.sh
 
 bench: deps all
-	@bench/run.sh
+	@out=/tmp/herald-bench-results.$$(date -u +%Y%m%dT%H%M%SZ); \
+	OUT=$$out bench/run.sh && \
+	INGEST_RESULTS=$$out/results.jsonl bench/alert-latency.sh 100
 
 lint:
 	@scripts/lint.sh

@@ -45,6 +45,37 @@ for _ in $(seq 100); do
 done
 
 ws="$(bin/herald workspace create --name 'Bench Alerts' --slug "bench-alerts-$$")"
+
+# Ingest load in the background while alerts are measured: INGEST_RATE
+# events/s, or half of the best Herald rate of the ingest benchmark named
+# by INGEST_RESULTS (the kit's results.jsonl); none when neither is set.
+rate="${INGEST_RATE:-}"
+if [ -z "$rate" ] && [ -f "${INGEST_RESULTS:-}" ]; then
+	rate="$("$py" -c 'import json,sys
+best = max((json.loads(l)["events_per_s"] for l in open(sys.argv[1])
+            if json.loads(l)["label"].startswith("herald")), default=0)
+print(int(best / 2))' "$INGEST_RESULTS")"
+fi
+if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+	command -v wrk >/dev/null || { echo "alert-latency: wrk missing" >&2; exit 1; }
+	wk="$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["write_key"])' "$ws")"
+	auth="Basic $(printf '%s:' "$wk" | base64 -w0)"
+	conns=32
+	delay=$(( conns * 1000 * 20 / rate ))
+	[ "$delay" -lt 1 ] && delay=1
+	wrk -t2 -c"$conns" -d600s -s bench/segment-rate.lua \
+		"http://127.0.0.1:$port/v1/batch" -- "$auth" "$delay" 20 \
+		>"$tmp/wrk.log" 2>&1 &
+	pids+=($!)
+	load_pid=$!
+	count0="$(psql "$HERALD_DATABASE_URL" -Atqc 'SELECT count(*) FROM events')"
+	t0="$(date +%s.%N)"
+	echo "alert-latency: background ingest at up to $rate events/s" \
+	     "($conns connections, ${delay} ms apart, 20-event batches)"
+	# ALERT_BENCH_WARMUP seconds of load before measuring (default 0):
+	# the first scoring of each of the 5,000 load users happens then.
+	sleep "${ALERT_BENCH_WARMUP:-0}"
+fi
 "$py" - "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" <<'PY'
 import base64, hashlib, hmac, json, os, statistics, subprocess, sys, time
 import urllib.error
@@ -179,3 +210,11 @@ p99 = ms[min(len(ms) - 1, int(round(0.99 * len(ms))) - 1)]
 print("alert-latency: mode=%s alerts=%d p50=%.1f ms p99=%.1f ms max=%.1f ms"
       % (mode, len(ms), p50, p99, ms[-1]))
 PY
+if [ -n "${load_pid:-}" ]; then
+	count1="$(psql "$HERALD_DATABASE_URL" -Atqc 'SELECT count(*) FROM events')"
+	t1="$(date +%s.%N)"
+	"$py" -c 'import sys
+n = int(sys.argv[2]) - int(sys.argv[1]); s = float(sys.argv[4]) - float(sys.argv[3])
+print("alert-latency: background ingest persisted %d events in %.1f s = %.0f events/s" % (n, s, n / s))' \
+		"$count0" "$count1" "$t0" "$t1"
+fi

@@ -43,7 +43,9 @@ export WORKLOADS="${WORKLOADS:-20:64 20:256 20:1000 1:256}"
 export OUT="${OUT:-/tmp/herald-bench-results.$(date -u +%Y%m%dT%H%M%SZ)}"
 export HERALD_START="HERALD_LISTEN=127.0.0.1:\$PORT $top/bench/herald-serve.sh"
 export HERALD_COUNT_SQL="select count(*) from herald.events"
-export HERALD_PRE_SQL="TRUNCATE herald.events, herald.event_keys, herald.person_daily, herald.score_queue; CHECKPOINT"
+# The scorer may still be draining the warm-up's queue: a TRUNCATE that
+# deadlocks with it is tried again.
+export HERALD_PRE_SQL="DO \$\$ BEGIN FOR i IN 1..20 LOOP BEGIN TRUNCATE herald.events, herald.event_keys, herald.person_daily, herald.score_queue; RETURN; EXCEPTION WHEN deadlock_detected THEN PERFORM pg_sleep(0.1); END; END LOOP; END \$\$; CHECKPOINT"
 # A fresh kit cluster for this run (not one another run left behind).
 export PG_STATE="$work/pg.env"
 

@@ -8,7 +8,8 @@ DEBS=(build-essential pkg-config libmicrohttpd-dev libpq-dev libcjson-dev
       libcurl4-openssl-dev libcriterion-dev libsodium-dev libcmark-gfm-dev
       libcmark-gfm-extensions-dev zlib1g-dev postgresql postgresql-contrib
       python3 python3-aiosmtpd python3-feedparser libxml2-utils prometheus
-      chromium curl clang-format docker-compose locales pgbouncer)
+      chromium fonts-noto-color-emoji curl clang-format docker-compose
+      locales pgbouncer)
 
 missing=()
 for p in "${DEBS[@]}"; do

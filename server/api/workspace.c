@@ -54,6 +54,38 @@ make_keys(const struct workspace_keys *given, struct workspace_keys *k)
 	                   sizeof(k->identity_secret)));
 }
 
+/* True for 1 to 63 of a-z, 0-9 and '-', not starting with '-' (the
+ * CHECK on workspaces.slug, which names a URL path segment). */
+static bool
+slug_ok(const char *slug)
+{
+	size_t n = strspn(slug, "abcdefghijklmnopqrstuvwxyz0123456789-");
+
+	return n > 0 && n <= 63 && slug[n] == '\0' && slug[0] != '-';
+}
+
+/* Checks the arguments before anything reaches the database, so a wrong
+ * one is named instead of answered by a constraint error. */
+static bool
+create_args_ok(const char *name, const char *slug, char *err, size_t errlen)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 200 || !util_utf8_valid(name, n)) {
+		snprintf(err, errlen,
+		         "--name: must be 1 to 200 bytes of UTF-8 text");
+		return false;
+	}
+	if (!slug_ok(slug)) {
+		snprintf(err, errlen,
+		         "--slug \"%s\": use 1 to 63 of a-z, 0-9 and '-', "
+		         "not starting with '-'",
+		         slug);
+		return false;
+	}
+	return true;
+}
+
 cJSON *
 workspace_create(const char *name, const char *slug, const char *timezone,
                  const struct workspace_keys *given, char *err, size_t errlen)
@@ -62,12 +94,15 @@ workspace_create(const char *name, const char *slug, const char *timezone,
 	char wk_hash[HASH_HEX_LEN + 1], at_hash[HASH_HEX_LEN + 1];
 	char slugbuf[64];
 	PGresult *r = NULL;
+	enum db_status st;
 	cJSON *out;
 
 	if (slug == NULL || *slug == '\0') {
 		slugify(name, slugbuf, sizeof(slugbuf));
 		slug = slugbuf;
 	}
+	if (!create_args_ok(name, slug, err, errlen))
+		return NULL;
 	if (!make_keys(given, &k)) {
 		snprintf(err, errlen, "cannot make keys");
 		return NULL;
@@ -81,13 +116,18 @@ workspace_create(const char *name, const char *slug, const char *timezone,
 	                         wk_hash,
 	                         at_hash,
 	                         k.identity_secret};
-	if (db_exec(&r,
-	            "INSERT INTO workspaces (name, slug, timezone, public_key,"
-	            " write_key_hash, admin_token_hash, identity_secret)"
-	            " SELECT $1, $2, $3, $4, $5, $6, $7"
-	            " WHERE $3 IN (SELECT name FROM pg_timezone_names)"
-	            " RETURNING id",
-	            7, params, err, errlen) != DB_OK)
+	st = db_exec(&r,
+	             "INSERT INTO workspaces (name, slug, timezone, public_key,"
+	             " write_key_hash, admin_token_hash, identity_secret)"
+	             " SELECT $1, $2, $3, $4, $5, $6, $7"
+	             " WHERE $3 IN (SELECT name FROM pg_timezone_names)"
+	             " RETURNING id",
+	             7, params, err, errlen);
+	if (st == DB_BAD_INPUT)
+		snprintf(err, errlen,
+		         "--slug \"%s\" (or a key given) is already in use",
+		         slug);
+	if (st != DB_OK)
 		return NULL;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
@@ -205,6 +245,34 @@ get_workspace(struct http_req *req)
 	reply_workspace(req, who.workspace_id);
 }
 
+/* Refuses a member the PATCH cannot change: a typo ("nmae") or a
+ * read-only field (retention_months) used to be ignored with a 200. */
+static bool
+known_fields(struct http_req *req, const cJSON *body)
+{
+	static const char *const fields[] = {"name", "timezone",
+	                                     "allowed_origins",
+	                                     "require_signed_identity", NULL};
+	const cJSON *c;
+
+	cJSON_ArrayForEach(c, body)
+	{
+		int i = 0;
+
+		while (fields[i] != NULL && strcmp(fields[i], c->string) != 0)
+			i++;
+		if (fields[i] == NULL) {
+			http_error(
+			    req, 400,
+			    "%s: cannot be changed; send name, timezone,"
+			    " allowed_origins or require_signed_identity",
+			    c->string);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Checks the fields of a PATCH body; replies 400 naming the first bad
  * one. */
 static bool
@@ -216,6 +284,8 @@ check_patch(struct http_req *req, const cJSON *body)
 		http_error(req, 400, "body must be a JSON object");
 		return false;
 	}
+	if (!known_fields(req, body))
+		return false;
 	v = cJSON_GetObjectItemCaseSensitive(body, "name");
 	if (v && (!cJSON_IsString(v) || v->valuestring[0] == '\0' ||
 	          strlen(v->valuestring) > 200)) {

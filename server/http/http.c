@@ -18,6 +18,7 @@
 
 #include <microhttpd.h>
 
+#include "core/jsontext.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
@@ -218,18 +219,27 @@ http_error(struct http_req *req, int status, const char *fmt, ...)
 	http_json(req, status, root);
 }
 
-cJSON *
-http_json_body(struct http_req *req)
+/* Parses the body after jsontext_prescan; strings may hold the markers
+ * of NUL characters and bad escapes when `strict` is false. */
+static cJSON *
+json_body(struct http_req *req, bool strict)
 {
-	const char *end = NULL;
+	const char *end = NULL, *fault;
 	cJSON *root;
 
 	if (req->body.len == 0) {
 		http_error(req, 400, "request body is empty; send JSON");
 		return NULL;
 	}
-	if (!util_utf8_valid(req->body.data, req->body.len)) {
-		http_error(req, 400, "request body is not valid UTF-8");
+	if (!jsontext_prescan(req->body.data, req->body.len,
+	                      HTTP_JSON_DEPTH_MAX)) {
+		http_error(req, 400, "request body nests deeper than %d levels",
+		           HTTP_JSON_DEPTH_MAX);
+		return NULL;
+	}
+	fault = strict ? jsontext_fault(req->body.data, req->body.len) : NULL;
+	if (fault != NULL) {
+		http_error(req, 400, "request body %s", fault);
 		return NULL;
 	}
 	root =
@@ -243,6 +253,18 @@ http_json_body(struct http_req *req)
 		return NULL;
 	}
 	return root;
+}
+
+cJSON *
+http_json_body(struct http_req *req)
+{
+	return json_body(req, true);
+}
+
+cJSON *
+http_json_body_unchecked(struct http_req *req)
+{
+	return json_body(req, false);
 }
 
 void

@@ -94,9 +94,20 @@ void http_json(struct http_req *req, int status, cJSON *root);
 void http_error(struct http_req *req, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* JSON bodies nesting deeper than this are refused with a 400. */
+#define HTTP_JSON_DEPTH_MAX 64
+
 /* Parses the body as JSON.  On failure sends a 400 naming the problem and
- * returns NULL.  The caller owns the result. */
+ * returns NULL.  A NUL character (\u0000), an invalid escape or invalid
+ * UTF-8 anywhere refuses the whole body: cJSON would otherwise cut the
+ * string at the NUL.  The caller owns the result. */
 cJSON *http_json_body(struct http_req *req);
+
+/* Like http_json_body, but strings may hold NUL characters, bad escapes
+ * or invalid UTF-8 (as markers, see core/jsontext.h): for batches where
+ * one bad string must refuse only its item.  The caller checks every
+ * string it uses with jsontext_fault. */
+cJSON *http_json_body_unchecked(struct http_req *req);
 
 /* Marks the request as waiting: the handler returns and another thread
  * replies later with http_reply*.  Call before handing req to that

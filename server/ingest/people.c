@@ -7,6 +7,12 @@
 
 #include "ingest/people.h"
 
+/* Queues the person, locking an existing queue row until COMMIT so the
+ * scorer cannot claim it before this change is visible (0070). */
+#define LOCK_QUEUED                                                            \
+	" ON CONFLICT (workspace_id, person_id) DO UPDATE"                     \
+	" SET queued_at = score_queue.queued_at WHERE false"
+
 static const char SQL_IDENTIFY[] =
     "WITH p AS (UPDATE persons SET email = coalesce($3, email),"
     "  name = coalesce($4, name), traits = traits || $5::jsonb,"
@@ -15,7 +21,7 @@ static const char SQL_IDENTIFY[] =
     "  WHERE workspace_id = $1 AND external_id = $2"
     "  RETURNING workspace_id, id)"
     " INSERT INTO score_queue (workspace_id, person_id)"
-    " SELECT workspace_id, id FROM p ON CONFLICT DO NOTHING";
+    " SELECT workspace_id, id FROM p" LOCK_QUEUED;
 
 static const char SQL_MERGE[] =
     "SELECT herald_ingest_merge($1, $2, id) FROM persons"
@@ -32,7 +38,7 @@ static const char SQL_GROUP[] =
     "  WHERE workspace_id = $1 AND external_id = $5"
     "  RETURNING workspace_id, id)"
     " INSERT INTO score_queue (workspace_id, person_id)"
-    " SELECT workspace_id, id FROM p ON CONFLICT DO NOTHING";
+    " SELECT workspace_id, id FROM p" LOCK_QUEUED;
 
 static int
 send(PGconn *pg, const char *sql, int n, const char *const *v)

@@ -107,7 +107,8 @@ static const char SQL_EVENTS[] =
     " sq AS (INSERT INTO score_queue (workspace_id, person_id)"
     "  SELECT DISTINCT workspace_id, person_id FROM ins"
     "  WHERE person_id IS NOT NULL ORDER BY 1, 2"
-    "  ON CONFLICT DO NOTHING RETURNING 1)"
+    "  ON CONFLICT (workspace_id, person_id) DO UPDATE"
+    "  SET queued_at = score_queue.queued_at WHERE false RETURNING 1)"
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM roll)";
 
 /* ---- array literals ------------------------------------------------ */

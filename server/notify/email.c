@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "content/escape.h"
 #include "core/util.h"
 #include "notify/notify.h"
 
@@ -155,34 +156,9 @@ num(const cJSON *o, const char *key)
 static bool
 put(struct buf *b, bool html, const char *text)
 {
-	bool ok = true;
-
 	if (text == NULL)
 		return true;
-	if (!html)
-		return buf_puts(b, text);
-	for (const char *p = text; ok && *p; p++) {
-		switch (*p) {
-		case '&':
-			ok = buf_puts(b, "&amp;");
-			break;
-		case '<':
-			ok = buf_puts(b, "&lt;");
-			break;
-		case '>':
-			ok = buf_puts(b, "&gt;");
-			break;
-		case '"':
-			ok = buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			ok = buf_puts(b, "&#39;");
-			break;
-		default:
-			ok = buf_append(b, p, 1);
-		}
-	}
-	return ok;
+	return html ? escape_html(b, text) : buf_puts(b, text);
 }
 
 static bool

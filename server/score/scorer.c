@@ -16,13 +16,21 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/buf.h"
 #include "core/util.h"
+#include "score/inputs.h"
+#include "score/scoring.h"
 #include "score/scorer.h"
 #include "score/subject.h"
 #include "store/db.h"
 
-/* People scored between two looks at the sweep and the stop pipe. */
-#define BATCH 500
+/* People claimed per transaction, and batches run between two looks
+ * at the sweep and the stop pipe. */
+#define CLAIM 200
+/* ... while most people need a full scoring: the claimed queue rows stay
+ * locked until the commit, and writers queueing those people wait. */
+#define CLAIM_FULL 25
+#define BATCHES 50
 
 static struct {
 	pthread_t thread;
@@ -33,12 +41,14 @@ static struct {
 	double next_connect;
 } sc = {.wake = {-1, -1}};
 
-/* The claim.  MATERIALIZED runs the locking subquery once: inlined into
- * a join it may be rescanned, and each rescan with SKIP LOCKED returns
- * another row. */
+/* The claim: the CLAIM longest-queued people nobody else holds.
+ * MATERIALIZED runs the locking subquery once: inlined into a join it
+ * may be rescanned, and each rescan with SKIP LOCKED returns other rows.
+ * A row a writer is queueing (inserted, or locked by ON CONFLICT DO
+ * UPDATE or the 0041 trigger) and has not committed is skipped. */
 static const char claim_sql[] =
     "WITH c AS MATERIALIZED (SELECT workspace_id, person_id"
-    "  FROM score_queue ORDER BY queued_at LIMIT 1"
+    "  FROM score_queue ORDER BY queued_at LIMIT $1"
     "  FOR UPDATE SKIP LOCKED)"
     " DELETE FROM score_queue q USING c"
     " WHERE q.workspace_id = c.workspace_id"
@@ -127,68 +137,218 @@ simple(struct db_conn *c, const char *sql)
 	return db_query(c, NULL, sql, 0, NULL);
 }
 
-/* Moves a person whose scoring failed to the end of the queue, so that
- * one failing person never holds up the others. */
+/* Moves the people whose scoring failed to the end of the queue, so
+ * that one failing person never holds up the others: the rest of the
+ * batch goes back with its own queue times. */
 static void
-postpone(struct db_conn *c, int64_t ws, int64_t pid)
+postpone(struct db_conn *c, int64_t ws, const struct buf *ids)
 {
-	char w[24], p[24];
-	const char *params[2] = {w, p};
+	char w[24];
+	const char *params[2] = {w, ids->data};
 
 	snprintf(w, sizeof(w), "%lld", (long long)ws);
-	snprintf(p, sizeof(p), "%lld", (long long)pid);
 	if (simple(c, "ROLLBACK") != DB_OK ||
 	    db_query(c, NULL,
-	             "UPDATE score_queue SET queued_at = now()"
-	             " WHERE workspace_id = $1 AND person_id = $2",
+	             "INSERT INTO score_queue (workspace_id, person_id)"
+	             " SELECT $1, unnest($2::bigint[])"
+	             " ON CONFLICT (workspace_id, person_id)"
+	             " DO UPDATE SET queued_at = now()",
 	             2, params) != DB_OK)
-		log_warn("component=scorer ws=%s person=%s cannot postpone: "
+		log_warn("component=scorer ws=%s people=%s cannot postpone: "
 		         "%s",
-		         w, p, c->error);
+		         w, ids->data, c->error);
 }
 
-/* Claims one queued person and scores them in the claiming transaction,
- * so that a process dying midway gives the row back.  One person per
- * transaction keeps the locks held few: the person's rows and, under
- * an advisory lock, their account's.  Returns 1 when a person was
- * scored, 0 when the queue is empty, -1 on failure. */
+/* One claimed person. */
+struct claimed {
+	int64_t ws;
+	struct inputs_person in;
+	int64_t account; /* scored after the batch's people; 0: none */
+};
+
+/* One workspace's share of a batch, and where it failed. */
+struct part {
+	struct db_conn *c;
+	struct subject_model m;
+	struct claimed *people;
+	int n;
+	int64_t failed_person, failed_account;
+	int scored;
+};
+
 static int
-run_one(void)
+by_workspace(const void *a, const void *b)
 {
-	char err[256];
+	const struct claimed *x = a, *y = b;
+
+	return (x->ws > y->ws) - (x->ws < y->ws);
+}
+
+static int
+by_account(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Scores the accounts of the people scored, each once, in ascending id
+ * order so that processes taking several account locks never wait on
+ * each other in a cycle. */
+static enum db_status
+score_accounts(struct part *p)
+{
+	int64_t *ids = calloc((size_t)p->n + 1, sizeof(*ids));
+	int k = 0;
+	enum db_status result = DB_OK;
+
+	if (ids == NULL)
+		return DB_ERROR;
+	for (int i = 0; i < p->n; i++)
+		if (p->people[i].account > 0)
+			ids[k++] = p->people[i].account;
+	qsort(ids, (size_t)k, sizeof(*ids), by_account);
+	for (int i = 0; i < k && result == DB_OK; i++) {
+		if (i > 0 && ids[i] == ids[i - 1])
+			continue;
+		result = subject_score_account(p->c, &p->m, ids[i]);
+		if (result != DB_OK)
+			p->failed_account = ids[i];
+	}
+	free(ids);
+	return result;
+}
+
+/* Scores one workspace's people: those whose inputs moved in full, the
+ * others not at all. */
+static enum db_status
+score_part(struct part *p)
+{
+	struct inputs_person *in = calloc((size_t)p->n, sizeof(*in));
+	cJSON *model = NULL;
+	enum db_status result;
+
+	if (in == NULL)
+		return DB_ERROR;
+	for (int i = 0; i < p->n; i++)
+		in[i].id = p->people[i].in.id;
+	result = scoring_current(p->c, p->m.workspace_id, &p->m.version,
+	                         &model);
+	p->m.model = model;
+	if (result == DB_OK)
+		result = inputs_check(p->c, &p->m, in, p->n);
+	for (int i = 0; result == DB_OK && i < p->n; i++) {
+		p->people[i].in = in[i];
+		if (in[i].unchanged)
+			continue;
+		result = subject_score_person(p->c, &p->m, in[i].id,
+		                              &p->people[i].account);
+		if (result != DB_OK)
+			p->failed_person = in[i].id;
+		p->scored++;
+	}
+	if (result == DB_OK)
+		result = inputs_save(p->c, &p->m, in, p->n);
+	if (result == DB_OK)
+		result = score_accounts(p);
+	cJSON_Delete(model);
+	free(in);
+	return result;
+}
+
+/* The ids to postpone after p failed: the person, or the batch's
+ * people of the account, or (failing elsewhere) the whole part. */
+static bool
+failed_ids(const struct part *p, struct buf *out)
+{
+	bool ok = buf_puts(out, "{"), any = false;
+
+	for (int i = 0; ok && i < p->n; i++) {
+		const struct claimed *x = &p->people[i];
+
+		if (p->failed_person ? x->in.id != p->failed_person
+		    : p->failed_account ? x->account != p->failed_account
+		                        : false)
+			continue;
+		ok = buf_printf(out, "%s%lld", any ? "," : "",
+		                (long long)x->in.id);
+		any = true;
+	}
+	return ok && buf_puts(out, "}");
+}
+
+static bool
+take_claim(const PGresult *r, struct claimed *out)
+{
+	for (int i = 0; i < PQntuples(r); i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		if (!util_parse_i64(PQgetvalue(r, i, 0), &out[i].ws) ||
+		    !util_parse_i64(PQgetvalue(r, i, 1), &out[i].in.id))
+			return false;
+	}
+	qsort(out, (size_t)PQntuples(r), sizeof(*out), by_workspace);
+	return true;
+}
+
+/* Claims up to CLAIM queued people and scores them in the claiming
+ * transaction, committed once, so that a process dying midway gives the
+ * rows back.  The commit does not wait for the WAL flush: a PostgreSQL
+ * crash losing it loses the claim with the results, and the people are
+ * scored again (docs/SCORING.md).  Returns the number of people
+ * claimed, 0 when the queue is empty, -1 on failure. */
+static int
+run_batch(struct claimed *people, int claim, int *scored)
+{
+	char err[256], limit[16];
+	const char *lim[1] = {limit};
 	struct db_conn *c = db_acquire(5000, err, sizeof(err));
 	PGresult *r = NULL;
-	int64_t ws = 0, pid = 0;
-	int result = -1;
+	struct part p = {.c = c};
+	int n = 0, result = -1;
+
+	snprintf(limit, sizeof(limit), "%d", claim);
 
 	if (c == NULL) {
 		log_warn("component=scorer no connection: %s", err);
 		return -1;
 	}
 	if (simple(c, "BEGIN") != DB_OK ||
-	    db_query(c, &r, claim_sql, 0, NULL) != DB_OK)
+	    simple(c, "SET LOCAL synchronous_commit = off") != DB_OK ||
+	    db_query(c, &r, claim_sql, 1, lim) != DB_OK ||
+	    !take_claim(r, people))
 		goto out;
-	if (PQntuples(r) == 0) {
-		result = simple(c, "COMMIT") == DB_OK ? 0 : -1;
-		goto out;
-	}
-	for (int i = 0; i < PQntuples(r); i++) {
-		if (!util_parse_i64(PQgetvalue(r, i, 0), &ws) ||
-		    !util_parse_i64(PQgetvalue(r, i, 1), &pid) ||
-		    subject_score_person(c, ws, pid) != DB_OK)
+	n = PQntuples(r);
+	*scored = 0;
+	for (int i = 0; i < n; i += p.n) {
+		p.people = &people[i];
+		p.m.workspace_id = people[i].ws;
+		p.failed_person = p.failed_account = 0;
+		for (p.n = 0; i + p.n < n && people[i + p.n].ws == people[i].ws;
+		     p.n++)
+			;
+		if (score_part(&p) != DB_OK)
 			goto out;
 	}
 	if (simple(c, "COMMIT") != DB_OK)
 		goto out;
-	result = 1;
+	*scored = p.scored;
+	result = n;
 out:
-	if (result < 0 && c->error[0])
-		log_warn("component=scorer ws=%lld person=%lld scoring "
-		         "failed: %s",
-		         (long long)ws, (long long)pid, c->error);
 	PQclear(r);
-	if (result < 0 && pid > 0)
-		postpone(c, ws, pid);
+	if (result < 0 && p.people != NULL) {
+		struct buf ids;
+
+		log_warn("component=scorer ws=%lld person=%lld account=%lld "
+		         "scoring failed: %s",
+		         (long long)p.m.workspace_id,
+		         (long long)p.failed_person,
+		         (long long)p.failed_account, c->error);
+		buf_init(&ids, 1 << 20);
+		if (failed_ids(&p, &ids))
+			postpone(c, p.m.workspace_id, &ids);
+		buf_cleanup(&ids);
+	} else if (result < 0)
+		log_warn("component=scorer claim failed: %s", c->error);
 	db_release(c);
 	return result;
 }
@@ -209,6 +369,26 @@ sweep(void)
 	PQclear(r);
 }
 
+/* Runs batches until the queue is empty or a batch failed (or BATCHES
+ * of them ran). */
+static void
+drain(void)
+{
+	struct claimed people[CLAIM];
+	int claim = CLAIM_FULL;
+
+	for (int i = 0; i < BATCHES; i++) {
+		int scored = 0, got = run_batch(people, claim, &scored);
+
+		if (got > 0)
+			log_debug("component=scorer claimed=%d scored=%d", got,
+			          scored);
+		if (got <= 0)
+			break;
+		claim = scored * 4 > got ? CLAIM_FULL : CLAIM;
+	}
+}
+
 static void *
 loop(void *arg)
 {
@@ -217,8 +397,7 @@ loop(void *arg)
 	do {
 		listen_open();
 		sweep();
-		for (int i = 0; i < BATCH && run_one() == 1; i++)
-			;
+		drain();
 	} while (wait_for_work());
 	listen_close();
 	return NULL;

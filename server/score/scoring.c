@@ -139,7 +139,9 @@ static const char save_sql[] =
     " FROM scoring_models WHERE workspace_id = $1 RETURNING version),"
     " q AS (INSERT INTO score_queue (workspace_id, person_id)"
     "  SELECT workspace_id, person_id FROM person_scores"
-    "  WHERE workspace_id = $1 ORDER BY 1, 2 ON CONFLICT DO NOTHING)"
+    "  WHERE workspace_id = $1 ORDER BY 1, 2"
+    "  ON CONFLICT (workspace_id, person_id) DO UPDATE"
+    "  SET queued_at = score_queue.queued_at WHERE false)"
     " SELECT version, pg_notify('herald_score', $1::text) FROM v";
 
 static void

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/util.h"
 #include "score/engage.h"
 #include "score/fit.h"
 #include "score/model.h"
@@ -309,13 +310,19 @@ count_where(void *arg, const cJSON *atom, int from, int to, double *out)
 	return ok;
 }
 
+/* Per rule ($4 ids, $5 cooldown days), in order: the open
+ * qualification, and whether the last one is within the cooldown. */
 static const char open_sql[] =
     "SELECT (SELECT id FROM qualifications WHERE workspace_id = $1"
-    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = $4"
+    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = r.id"
     "   AND left_at IS NULL),"
-    " (SELECT max(qualified_at) + make_interval(secs => $5::float8 * 86400)"
-    "   > now() FROM qualifications WHERE workspace_id = $1"
-    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = $4)";
+    " coalesce((SELECT max(qualified_at)"
+    "   + make_interval(secs => r.cd * 86400) > now()"
+    "   FROM qualifications WHERE workspace_id = $1"
+    "   AND subject_type = $2 AND subject_id = $3 AND rule_id = r.id),"
+    "  false)"
+    " FROM unnest($4::text[], $5::float8[]) WITH ORDINALITY AS r(id, cd, n)"
+    " ORDER BY r.n";
 
 static const char leave_sql[] =
     "UPDATE qualifications SET left_at = now()"
@@ -380,40 +387,73 @@ rules_input_init(struct rules_input *in, struct subject *s)
 	in->arg = s;
 }
 
-/* Moves one rule's state: enter (unless cooling down) or leave. */
+/* Moves one rule's state (row i of open_sql): enter (unless cooling
+ * down) or leave. */
 static enum db_status
-transition(struct subject *s, const cJSON *rule)
+transition(struct subject *s, const cJSON *rule, const PGresult *r, int i)
 {
-	char cool[32];
-	const char *p[5] = {s->ws, s->type, s->id, model_string(rule, "id"),
-	                    cool};
 	struct rules_input in;
-	PGresult *r = NULL;
 	enum rules_result st;
-	enum db_status result;
-	bool open, cooling;
+	bool open = !PQgetisnull(r, i, 0);
+	bool cooling = PQgetvalue(r, i, 1)[0] == 't';
 
-	snprintf(cool, sizeof(cool), "%g",
-	         model_number(rule, "cooldown_days", 0));
-	result = db_query(s->c, &r, open_sql, 5, p);
-	if (result != DB_OK)
-		return result;
-	open = !PQgetisnull(r, 0, 0);
-	cooling = PQgetvalue(r, 0, 1)[0] == 't';
 	rules_input_init(&in, s);
 	st = rules_eval(cJSON_GetObjectItemCaseSensitive(rule, "when"), &in,
 	                open);
 	if (open || cooling)
 		s->timed = true;
 	if (st == RULES_ERROR)
-		result = DB_ERROR;
-	else if (open && st == RULES_FALSE) {
-		const char *lp[2] = {s->ws, PQgetvalue(r, 0, 0)};
+		return DB_ERROR;
+	if (open && st == RULES_FALSE) {
+		const char *lp[2] = {s->ws, PQgetvalue(r, i, 0)};
 
-		result = db_query(s->c, NULL, leave_sql, 2, lp);
-	} else if (!open && !cooling && st == RULES_TRUE)
-		result = enter(s, rule);
-	PQclear(r);
+		return db_query(s->c, NULL, leave_sql, 2, lp);
+	}
+	if (!open && !cooling && st == RULES_TRUE)
+		return enter(s, rule);
+	return DB_OK;
+}
+
+static bool
+mine(const struct subject *s, const cJSON *rule)
+{
+	const char *subj = model_string(rule, "subject");
+
+	return strcmp(subj ? subj : "person", s->type) == 0;
+}
+
+/* The state of every rule of the subject's kind, in one query. */
+static enum db_status
+load_states(struct subject *s, PGresult **r)
+{
+	const cJSON *rule;
+	cJSON *ids = cJSON_CreateArray();
+	struct buf a1, a2;
+	bool ok;
+	enum db_status result = DB_ERROR;
+
+	buf_init(&a1, 1 << 16);
+	buf_init(&a2, 1 << 16);
+	ok = buf_puts(&a2, "{");
+	cJSON_ArrayForEach(rule,
+	                   cJSON_GetObjectItemCaseSensitive(s->model, "rules"))
+	{
+		if (!mine(s, rule))
+			continue;
+		ok = ok && buf_printf(&a2, "%s%g", cJSON_GetArraySize(ids) ? ","
+		                                                           : "",
+		                      model_number(rule, "cooldown_days", 0));
+		cJSON_AddItemToArray(ids,
+		                     cJSON_CreateString(model_string(rule, "id")));
+	}
+	if (ok && buf_puts(&a2, "}") && pg_array(ids, &a1)) {
+		const char *p[5] = {s->ws, s->type, s->id, a1.data, a2.data};
+
+		result = db_query(s->c, r, open_sql, 5, p);
+	}
+	buf_cleanup(&a1);
+	buf_cleanup(&a2);
+	cJSON_Delete(ids);
 	return result;
 }
 
@@ -421,19 +461,21 @@ static enum db_status
 run_rules(struct subject *s)
 {
 	const cJSON *rule;
-	enum db_status result = DB_OK;
+	PGresult *r = NULL;
+	int i = 0;
+	enum db_status result = load_states(s, &r);
 
 	cJSON_ArrayForEach(rule,
 	                   cJSON_GetObjectItemCaseSensitive(s->model, "rules"))
 	{
-		const char *subj = model_string(rule, "subject");
-
-		if (strcmp(subj ? subj : "person", s->type) != 0)
-			continue;
-		result = transition(s, rule);
 		if (result != DB_OK)
 			break;
+		if (!mine(s, rule))
+			continue;
+		result = i < PQntuples(r) ? transition(s, rule, r, i++)
+		                          : DB_ERROR;
 	}
+	PQclear(r);
 	return result;
 }
 
@@ -663,50 +705,75 @@ score_account(struct subject *s, const char *account_id, cJSON *account)
 
 /* ---- entry ----------------------------------------------------------- */
 
-/* Prepares s for the next subject of the same workspace. */
+static const char account_sql[] =
+    "SELECT w.timezone,"
+    " (now() AT TIME ZONE w.timezone)::date - date '2000-01-01',"
+    " a.traits || jsonb_strip_nulls(jsonb_build_object('name', a.name,"
+    "  'external_id', a.external_id))"
+    " FROM accounts a JOIN workspaces w ON w.id = a.workspace_id"
+    " WHERE a.workspace_id = $1 AND a.id = $2";
+
 static void
-subject_reset(struct subject *s)
+subject_init(struct subject *s, struct db_conn *c, const struct subject_model *m)
 {
-	subject_cleanup(s);
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	s->model = m->model;
+	s->version = m->version;
+	snprintf(s->ws, sizeof(s->ws), "%lld", (long long)m->workspace_id);
 	buf_init(&s->people, 1 << 20);
-	s->nrows = s->ndays = 0;
-	s->timed = false;
-	s->has_signup = false;
 }
 
 enum db_status
-subject_score_person(struct db_conn *c, int64_t workspace_id, int64_t person_id)
+subject_score_person(struct db_conn *c, const struct subject_model *m,
+                     int64_t person_id, int64_t *account_id)
 {
-	struct subject s = {.c = c};
-	char pid[24], account_id[24] = "";
+	struct subject s;
+	char pid[24];
 	const char *p[2] = {s.ws, pid};
-	cJSON *model = NULL, *account = NULL;
 	PGresult *r = NULL;
 	enum db_status result;
 
-	snprintf(s.ws, sizeof(s.ws), "%lld", (long long)workspace_id);
+	*account_id = 0;
+	subject_init(&s, c, m);
 	snprintf(pid, sizeof(pid), "%lld", (long long)person_id);
-	buf_init(&s.people, 1 << 20);
-	result = scoring_current(c, workspace_id, &s.version, &model);
-	if (result == DB_OK)
-		result = db_query(c, &r, person_sql, 2, p);
+	result = db_query(c, &r, person_sql, 2, p);
 	if (result != DB_OK || PQntuples(r) != 1)
 		goto out;
-	s.model = model;
 	snprintf(s.tz, sizeof(s.tz), "%s", PQgetvalue(r, 0, 0));
 	s.today = int_value(r, 0, 1);
-	if (!PQgetisnull(r, 0, 3))
-		snprintf(account_id, sizeof(account_id), "%s",
-		         PQgetvalue(r, 0, 3));
-	account = cJSON_Parse(PQgetvalue(r, 0, 5));
 	result = score_person(&s, r, person_id);
-	if (result != DB_OK || account_id[0] == '\0')
-		goto out;
-	subject_reset(&s);
-	result = score_account(&s, account_id, account);
+	if (result == DB_OK && !PQgetisnull(r, 0, 3) &&
+	    !util_parse_i64(PQgetvalue(r, 0, 3), account_id))
+		result = DB_ERROR;
 out:
 	subject_cleanup(&s);
-	cJSON_Delete(model);
+	PQclear(r);
+	return result;
+}
+
+enum db_status
+subject_score_account(struct db_conn *c, const struct subject_model *m,
+                      int64_t account_id)
+{
+	struct subject s;
+	char aid[24];
+	const char *p[2] = {s.ws, aid};
+	cJSON *account = NULL;
+	PGresult *r = NULL;
+	enum db_status result;
+
+	subject_init(&s, c, m);
+	snprintf(aid, sizeof(aid), "%lld", (long long)account_id);
+	result = db_query(c, &r, account_sql, 2, p);
+	if (result != DB_OK || PQntuples(r) != 1)
+		goto out;
+	snprintf(s.tz, sizeof(s.tz), "%s", PQgetvalue(r, 0, 0));
+	s.today = int_value(r, 0, 1);
+	account = cJSON_Parse(PQgetvalue(r, 0, 2));
+	result = account ? score_account(&s, aid, account) : DB_ERROR;
+out:
+	subject_cleanup(&s);
 	cJSON_Delete(account);
 	PQclear(r);
 	return result;

@@ -169,8 +169,13 @@ classify(struct db_conn *c, PGresult *r)
 {
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
+	const char *primary =
+	        r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+	/* Only the primary message: the detail may quote row values, which
+	 * can hold secrets or personal data, and this text gets logged. */
 	snprintf(c->error, sizeof(c->error), "%s",
-	         r ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+	         primary ? primary : PQerrorMessage(c->pg));
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
 	__atomic_add_fetch(&pool.errors, 1, __ATOMIC_RELAXED);
 	if (PQstatus(c->pg) != CONNECTION_OK)

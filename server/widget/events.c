@@ -385,7 +385,9 @@ rollup(struct batch *b)
 	if (st == DB_OK)
 		st = q(b, NULL,
 		       "INSERT INTO score_queue (workspace_id, person_id)"
-		       " VALUES ($1, $2::bigint) ON CONFLICT DO NOTHING",
+		       " VALUES ($1, $2::bigint)"
+		       " ON CONFLICT (workspace_id, person_id) DO UPDATE"
+		       " SET queued_at = score_queue.queued_at WHERE false",
 		       2, v);
 	if (st == DB_OK)
 		st = q(b, NULL, "NOTIFY herald_score", 0, NULL);
@@ -541,9 +543,14 @@ static bool
 envelope_ok(struct http_req *req, const cJSON *root, const cJSON *events)
 {
 	const char *anon = body_string(root, "anonymous_id");
+	char err[256];
 
 	if (!cJSON_IsObject(root)) {
 		http_error(req, 400, "body: must be a JSON object");
+		return false;
+	}
+	if (!ev_text_ok(root, "events", err, sizeof(err))) {
+		http_error(req, 400, "%s", err);
 		return false;
 	}
 	if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0 ||
@@ -653,7 +660,7 @@ widget_events_post(struct http_req *req)
 		http_error(req, 415,
 		           "Content-Type: send application/json "
 		           "or text/plain");
-	else if ((root = http_json_body(req)) != NULL) {
+	else if ((root = http_json_body_unchecked(req)) != NULL) {
 		b->context = context_json(req);
 		handle(b, root);
 	}

@@ -41,6 +41,13 @@ struct ev {
 /* The name of a type, as stored in events.type. */
 const char *ev_type_name(enum ev_type t);
 
+/* Checks every key and string value under obj (except the member named
+ * skip, when not NULL) for NUL characters, bad escapes and invalid UTF-8
+ * left as markers by http_json_body_unchecked.  On failure returns false
+ * with "<key>: <what is wrong>" in err. */
+bool ev_text_ok(const cJSON *obj, const char *skip, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Validates item (events[index] of a batch) into ev.  now_ms is the
  * server time and skew_ms what to add to client times (server time minus
  * the batch's sent_at).  On failure returns false with the reason,

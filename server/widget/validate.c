@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/jsontext.h"
 #include "core/util.h"
 #include "widget/events.h"
 
@@ -287,6 +288,38 @@ parse_head(const cJSON *item, struct ev *ev, char *err, size_t errlen)
 }
 
 bool
+ev_text_ok(const cJSON *obj, const char *skip, char *err, size_t errlen)
+{
+	const cJSON *c;
+	const char *fault = NULL;
+
+	cJSON_ArrayForEach(c, obj)
+	{
+		if (c->string != NULL && skip != NULL &&
+		    strcmp(c->string, skip) == 0)
+			continue;
+		if (c->string != NULL &&
+		    (fault = jsontext_fault(c->string, strlen(c->string))))
+			break;
+		if (cJSON_IsString(c) &&
+		    (fault = jsontext_fault(c->valuestring,
+		                            strlen(c->valuestring))))
+			break;
+		if ((cJSON_IsObject(c) || cJSON_IsArray(c)) &&
+		    !ev_text_ok(c, NULL, err, errlen))
+			return false;
+	}
+	if (fault == NULL)
+		return true;
+	snprintf(err, errlen, "%s: %s",
+	         c->string && !jsontext_fault(c->string, strlen(c->string))
+	             ? c->string
+	             : "key",
+	         fault);
+	return false;
+}
+
+bool
 ev_parse(const cJSON *item, int index, int64_t now_ms, int64_t skew_ms,
          struct ev *ev, char *err, size_t errlen)
 {
@@ -294,6 +327,8 @@ ev_parse(const cJSON *item, int index, int64_t now_ms, int64_t skew_ms,
 	ev->index = index;
 	if (!cJSON_IsObject(item))
 		return set_err(err, errlen, "event: must be an object");
+	if (!ev_text_ok(item, NULL, err, errlen))
+		return false;
 	ev->props = cJSON_CreateObject();
 	if (!parse_head(item, ev, err, errlen) ||
 	    !parse_details(item, ev, err, errlen)) {

@@ -102,3 +102,35 @@ Test(cli, readme_configuration_table_matches_the_code)
 	             "README.md configuration table is stale: "
 	             "paste the output of `herald config`");
 }
+
+/* A bad or taken slug used to print PostgreSQL's "Failing row contains"
+ * detail, which holds the new workspace's identity secret. */
+Test(cli, workspace_create_names_a_bad_or_taken_slug_and_prints_no_secret)
+{
+	cJSON *ws = workspace_new("Taken");
+	char cmd[512];
+	const char *p[1] = {"../etc"};
+
+	snprintf(cmd, sizeof(cmd),
+	         "%s workspace create --name X --slug ../etc 2>&1 |"
+	         " grep -qx 'herald: --slug \"../etc\": use 1 to 63 of a-z,"
+	         " 0-9 and .-., not starting with .-.'",
+	         herald_bin());
+	cr_assert_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "%s workspace create --name X --slug %s 2>&1 |"
+	         " grep -qx 'herald: --slug \"%s\" (or a key given) is"
+	         " already in use'",
+	         herald_bin(), jstr(ws, "slug"), jstr(ws, "slug"));
+	cr_assert_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "%s workspace create --name '' 2>&1 |"
+	         " grep -qx 'herald: --name: must be 1 to 200 bytes of UTF-8"
+	         " text'",
+	         herald_bin());
+	cr_assert_eq(run(cmd), 0);
+	cr_assert_eq(
+	    sql_long("SELECT count(*) FROM workspaces WHERE slug = $1", 1, p),
+	    0);
+	cJSON_Delete(ws);
+}

@@ -175,8 +175,8 @@ Test(core, slow_and_chunked_bodies_are_read_whole)
 	/* 5 KB of JSON at 1 KB/s, then the same with chunked encoding. */
 	snprintf(
 	    cmd, sizeof(cmd),
-	    "python3 -c 'import "
-	    "json;print(json.dumps({\"name\":\"slow\",\"pad\":\"x\"*5000}))'"
+	    "python3 -c 'print(\"{\\\"name\\\":\\\"slow\\\"\" + \" \"*5000"
+	    " + \"}\")'"
 	    " > /tmp/slow-%d.json && "
 	    "curl -fsS -o /dev/null --limit-rate 1k -X PATCH "
 	    "-H 'Authorization: Bearer %s' --data-binary @/tmp/slow-%d.json "
@@ -262,4 +262,29 @@ Test(core, sigterm_stops_the_server_cleanly)
 	srv_start(&t, NULL);
 	srv_stop(&t);
 	cr_assert(srv_log_has(&t, "component=serve stopped"));
+}
+
+Test(core, workspace_patch_refuses_a_field_it_cannot_change)
+{
+	cJSON *ws = workspace_new("Patch Ws");
+	struct resp r;
+
+	api(&r, &s, "PATCH", "/api/v1/workspace", jstr(ws, "admin_token"),
+	    "{\"nmae\":\"Typo\"}");
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "error"),
+	                 "nmae: cannot be changed; send name, timezone,"
+	                 " allowed_origins or require_signed_identity");
+	resp_free(&r);
+	api(&r, &s, "PATCH", "/api/v1/workspace", jstr(ws, "admin_token"),
+	    "{\"name\":\"New\",\"retention_months\":-1}");
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert(strncmp(jstr(r.json, "error"), "retention_months:", 17) == 0);
+	resp_free(&r);
+	api(&r, &s, "GET", "/api/v1/workspace", jstr(ws, "admin_token"), NULL);
+	cr_assert_str_eq(jstr(r.json, "name"), "Patch Ws");
+	cr_assert_eq(cJSON_GetObjectItem(r.json, "retention_months")->valueint,
+	             13);
+	resp_free(&r);
+	cJSON_Delete(ws);
 }

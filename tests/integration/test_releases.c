@@ -514,3 +514,35 @@ Test(releases, c30_json_html_field_holds_nothing_executable)
 	cJSON_Delete(rel);
 	cJSON_Delete(ws);
 }
+
+/* C-23: cJSON would cut the title at the NUL and store "abc". */
+Test(releases, a_nul_character_anywhere_in_the_body_is_a_400_and_nothing_made)
+{
+	cJSON *ws = workspace_new("Nul");
+	struct resp r;
+	const char *p[1];
+	char id[24];
+
+	api(&r, &s, "POST", "/api/v1/releases", tok(ws),
+	    "{\"title\":\"abc\\u0000def\",\"body\":\"x\"}");
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "error"),
+	                 "request body contains a NUL character (\\u0000)");
+	resp_free(&r);
+	api(&r, &s, "POST", "/api/v1/releases", tok(ws),
+	    "{\"title\":\"abc\",\"labels\":" /* 70 levels deep */
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+	    "]]]]]]]]]]]]]]]]]]]]}");
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "error"),
+	                 "request body nests deeper than 64 levels");
+	resp_free(&r);
+	snprintf(id, sizeof(id), "%d", cJSON_GetObjectItem(ws, "id")->valueint);
+	p[0] = id;
+	cr_assert_eq(sql_long("SELECT count(*) FROM releases"
+	                      " WHERE workspace_id = $1",
+	                      1, p),
+	             0);
+	cJSON_Delete(ws);
+}

@@ -820,8 +820,7 @@ Test(widget, five_parallel_adds_make_one_reaction_and_removals_none)
 	feed(&r, &f, NULL, tok);
 	rel = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "releases"), 2);
 	cr_assert_eq(json_long(cJSON_GetObjectItem(rel, "reactions"), THUMBS),
-	             1,
-	             "%s", r.body);
+	             1, "%s", r.body);
 	resp_free(&r);
 	toggle_five(&f, tok, false);
 	cr_assert_eq(sql_long("SELECT count(*) FROM release_reactions WHERE"
@@ -859,6 +858,71 @@ Test(widget, bad_envelopes_get_4xx_naming_the_field)
 	api(&r, &s, "GET", "/api/v1/widget/pk_nope/releases", NULL, NULL);
 	cr_assert_eq(r.status, 404);
 	resp_free(&r);
+	fixture_free(&f);
+}
+
+/* C-23 */
+Test(widget, nul_bad_escape_and_raw_ff_refuse_only_their_event)
+{
+	struct fixture f;
+	struct resp r;
+	char body[2048];
+	const cJSON *rej;
+	const char *p[1];
+	char *urls;
+
+	fixture_new(&f);
+	snprintf(body, sizeof(body),
+	         "{\"anonymous_id\":\"a_c23reader\",\"events\":["
+	         "{\"id\":\"ok1\",\"type\":\"link_clicked\",\"release_id\":"
+	         "\"%s\",\"url\":\"https://ok.example/\"},"
+	         "{\"id\":\"nul\",\"type\":\"link_clicked\",\"release_id\":"
+	         "\"%s\",\"url\":\"https://x.example/Hello\\u0000world\"},"
+	         "{\"id\":\"esc\",\"type\":\"link_clicked\",\"release_id\":"
+	         "\"%s\",\"url\":\"https://x.example/\\uX000\"},"
+	         "{\"id\":\"ff\",\"type\":\"link_clicked\",\"release_id\":"
+	         "\"%s\",\"url\":\"https://x.example/\xff\"}]}",
+	         f.rel[0], f.rel[0], f.rel[0], f.rel[0]);
+	post(&r, &f, body, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "accepted"), 1, "%s", r.body);
+	rej = cJSON_GetObjectItem(r.json, "rejected");
+	cr_assert_eq(cJSON_GetArraySize(rej), 3, "%s", r.body);
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(rej, 0), "error"),
+	                 "url: contains a NUL character (\\u0000)");
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(rej, 1), "error"),
+	                 "url: contains an invalid escape or a lone "
+	                 "surrogate");
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(rej, 2), "error"),
+	                 "url: is not valid UTF-8");
+	resp_free(&r);
+
+	/* Before, cJSON cut "x\u0000y" to "x": two ids became one. */
+	post(&r, &f,
+	     "{\"anonymous_id\":\"a_c23reader\",\"events\":[{\"id\":"
+	     "\"ok1\\u0000b\",\"type\":\"widget_opened\"}]}",
+	     NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(
+	    jstr(cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "rejected"), 0),
+	         "error"),
+	    "id: contains a NUL character (\\u0000)");
+	resp_free(&r);
+	post(&r, &f,
+	     "{\"anonymous_id\":\"a_c23reader\",\"user_id\":\"u\\u0000\","
+	     "\"events\":[{\"type\":\"widget_opened\"}]}",
+	     NULL);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert_str_eq(jstr(r.json, "error"),
+	                 "user_id: contains a NUL character (\\u0000)");
+	resp_free(&r);
+
+	p[0] = f.id;
+	urls = sql_value("SELECT string_agg(props->>'url', ' ') FROM events"
+	                 " WHERE workspace_id = $1",
+	                 1, p);
+	cr_assert_str_eq(urls, "https://ok.example/");
+	free(urls);
 	fixture_free(&f);
 }
 

@@ -72,7 +72,8 @@ static const char event_sql[] =
     "  SET count = person_daily.count + EXCLUDED.count,"
     "   value = person_daily.value + EXCLUDED.value),"
     " q AS (INSERT INTO score_queue (workspace_id, person_id)"
-    "  VALUES ($1, $4) ON CONFLICT DO NOTHING)"
+    "  VALUES ($1, $4) ON CONFLICT (workspace_id, person_id) DO UPDATE"
+    "  SET queued_at = score_queue.queued_at WHERE false)"
     " SELECT pg_notify('herald_score', $1::text)";
 
 void
@@ -115,7 +116,9 @@ fx_queue(const char *ws, const char *person)
 	const char *p[2] = {ws, person};
 
 	PQclear(sql("WITH q AS (INSERT INTO score_queue (workspace_id,"
-	            " person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING)"
+	            " person_id) VALUES ($1, $2)"
+	            " ON CONFLICT (workspace_id, person_id) DO UPDATE"
+	            " SET queued_at = score_queue.queued_at WHERE false)"
 	            " SELECT pg_notify('herald_score', $1::text)",
 	            2, p));
 }
