@@ -43,8 +43,8 @@ csrf=$(curl -fsS -c "$jar" -H 'Content-Type: application/json' \
 	-d "{\"email\":\"pm@demo.test\",\"password\":\"$pm_pw\"}" \
 	"$base/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
 
-# call METHOD PATH [JSON]: prints the body; warns instead of failing, so
-# a part that is missing does not stop the demo.
+# call METHOD PATH [JSON]: prints the body; a refused call stops the seed
+# with the server's answer, so a broken demo never starts.
 call() {
 	local out code
 	out=$(curl -sS -b "$jar" -H "X-CSRF-Token: $csrf" \
@@ -62,7 +62,7 @@ call() {
 # from reading, clicking, sharing and trying features.  The demo user
 # Alex (a CTO at a 120-person software company) who opens a release on
 # /demo and clicks "Try it" crosses the engaged-icp rule and alerts sales.
-call PUT /scoring "$(cat scripts/demo/scoring.json)" >/dev/null || true
+call PUT /scoring "$(cat scripts/demo/scoring.json)" >/dev/null
 
 inbox=$(call GET /inbox/info | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
 # The inbox URL follows HERALD_PUBLIC_URL, so an existing destination is
@@ -72,13 +72,13 @@ import json, sys
 d = json.load(sys.stdin)
 d = d.get("destinations", d) if isinstance(d, dict) else d
 print(next((str(x["id"]) for x in d if x.get("name") == "Demo inbox"), ""))
-' || true)
+')
 if [ -z "$dest" ]; then
 	call POST /destinations "{\"name\":\"Demo inbox\",\"kind\":\"slack\",\
-\"url\":\"$inbox\",\"tags\":[\"sales\"]}" >/dev/null || true
+\"url\":\"$inbox\",\"tags\":[\"sales\"]}" >/dev/null
 else
 	call PATCH "/destinations/$dest" "{\"url\":\"$inbox\",\
-\"state\":\"active\"}" >/dev/null || true
+\"state\":\"active\"}" >/dev/null
 fi
 
 cat >>tmp/demo.txt <<MSG
