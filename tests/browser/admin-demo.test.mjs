@@ -12,20 +12,15 @@ import {
 
 let srv;
 let browser;
-let seeded = true;
 
 before(async () => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  try {
-    execFileSync(join(root, 'scripts/seed-demo.sh'), {
-      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HERALD_HOME: root,
-        HERALD_LISTEN: `127.0.0.1:${port}`, HERALD_PUBLIC_URL: url },
-    });
-  } catch (err) {
-    seeded = String(err.stderr || err);
-  }
+  execFileSync(join(root, 'scripts/seed-demo.sh'), {
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, HERALD_HOME: root,
+      HERALD_LISTEN: `127.0.0.1:${port}`, HERALD_PUBLIC_URL: url },
+  });
   srv = await startHerald({}, { port });
   browser = await launch();
   await eraseAlex();
@@ -36,21 +31,16 @@ before(async () => {
 // the privacy API, so the demo starts from a new user as on a fresh
 // install.
 async function eraseAlex() {
-  let id;
-  try {
-    id = execFileSync('psql', [process.env.HERALD_DATABASE_URL, '-XAtc',
-      "SELECT p.id FROM persons p JOIN workspaces w ON w.id ="
-      + " p.workspace_id WHERE w.slug = 'demo' AND p.external_id = 'alex'"],
-    { encoding: 'utf8' }).trim();
-  } catch {
-    return;
-  }
+  const id = execFileSync('psql', [process.env.HERALD_DATABASE_URL, '-XAtc',
+    "SELECT p.id FROM persons p JOIN workspaces w ON w.id ="
+    + " p.workspace_id WHERE w.slug = 'demo' AND p.external_id = 'alex'"],
+  { encoding: 'utf8' }).trim();
   if (!id) return;
   const login = await fetch(`${srv.url}/api/v1/session`, {
     method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ email: 'pm@demo.test',
       password: 'demo-pm-password' }) });
-  if (!login.ok) return;
+  assert.equal(login.status, 200, 'the seeded owner signs in');
   const cookie = login.headers.get('set-cookie').split(';')[0];
   const { csrf_token: csrf } = await login.json();
   const r = await fetch(`${srv.url}/api/v1/people/${id}`, {
@@ -59,16 +49,7 @@ async function eraseAlex() {
 }
 
 test('trying a feature on /demo makes Alex a lead with an alert in the inbox',
-  async (t) => {
-    for (const path of ['/demo', '/api/v1/leads', '/api/v1/destinations',
-      '/api/v1/scoring']) {
-      const r = await fetch(`${srv.url}${path}`);
-      if (r.status === 404 && /no such resource/.test(await r.text())) {
-        t.skip(`${path} is not on this server yet`);
-        return;
-      }
-    }
-    assert.equal(seeded, true, `seed-demo.sh failed: ${seeded}`);
+  async () => {
     const host = await browser.context.newPage();
     await host.goto(`${srv.url}/demo`);
     await host.click('herald-widget button.b');

@@ -4,6 +4,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -108,11 +109,28 @@ export async function adminApi(srv, ws, method, path, body) {
   return { status: res.status, json, text };
 }
 
-// True when the server has the route (any answer but 404 for it).
-export async function hasRoute(srv, ws, path, method = 'GET') {
-  const r = await adminApi(srv, ws, method, path,
-    method === 'GET' ? undefined : {});
-  return !(r.status === 404 && /no such resource/.test(r.text));
+// A local HTTP receiver standing in for Slack (or any webhook): records
+// every request's method, path, headers and exact body, answers 200 "ok".
+// Returns {url, requests, close()}.
+export async function startReceiver() {
+  const requests = [];
+  const server = createHttpServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      requests.push({ method: req.method, path: req.url,
+        headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/services/T000/B000/slack`,
+    requests,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
 }
 
 export async function launch() {
