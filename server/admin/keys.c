@@ -10,11 +10,10 @@
 #include "store/db.h"
 
 /* Runs sql ($1 workspace id, $2 the new hash) for a new key made with
- * prefix;
- * replies {field: key}. */
+ * prefix, then forget(workspace id) if given; replies {field: key}. */
 static void
 rotate(struct http_req *req, const char *sql, const char *prefix,
-       const char *field)
+       const char *field, void (*forget)(int64_t workspace_id))
 {
 	struct caller who;
 	char idstr[24], err[256], key[72], hash[HASH_HEX_LEN + 1];
@@ -34,6 +33,8 @@ rotate(struct http_req *req, const char *sql, const char *prefix,
 		return;
 	}
 	PQclear(r);
+	if (forget != NULL)
+		forget(who.workspace_id);
 	log_info("req=%s ws=%lld user=%lld rotated %s", req->id,
 	         (long long)who.workspace_id, (long long)who.user_id, field);
 	o = cJSON_CreateObject();
@@ -47,7 +48,7 @@ rotate_write_key(struct http_req *req)
 	rotate(req,
 	       "UPDATE workspaces SET write_key_hash = $2, updated_at = now()"
 	       " WHERE id = $1",
-	       "wk_", "write_key");
+	       "wk_", "write_key", auth_write_key_forget);
 }
 
 static void
@@ -56,7 +57,7 @@ rotate_admin_token(struct http_req *req)
 	rotate(req,
 	       "UPDATE workspaces SET admin_token_hash = $2,"
 	       " updated_at = now() WHERE id = $1",
-	       "at_", "admin_token");
+	       "at_", "admin_token", NULL);
 }
 
 const struct route keys_routes[] = {

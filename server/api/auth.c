@@ -112,8 +112,10 @@ auth_public_key(const char *pk)
 /* Write keys are checked on every Segment request: a small cache keeps
  * the answer (workspace id, or 0 for an unknown key) for a few seconds,
  * so the hot path makes no database round trip.  Entries are keyed by
- * the key's SHA-256; a deleted or rotated key stops working within
- * WK_TTL seconds. */
+ * the key's SHA-256; a deleted key stops working within WK_TTL seconds.
+ * A rotated key stops at once in the process that rotated it
+ * (auth_write_key_forget; a lookup already under way may still cache
+ * it) and within WK_TTL seconds in any other. */
 #define WK_SLOTS   128
 #define WK_TTL     10.0
 #define WK_NEG_TTL 1.0
@@ -160,6 +162,16 @@ wk_remember(const char *hash, int64_t id)
 	memcpy(wk_cache[s].hash, hash, HASH_HEX_LEN + 1);
 	wk_cache[s].id = id;
 	wk_cache[s].until = util_now() + (id > 0 ? WK_TTL : WK_NEG_TTL);
+	pthread_mutex_unlock(&wk_lock);
+}
+
+void
+auth_write_key_forget(int64_t workspace_id)
+{
+	pthread_mutex_lock(&wk_lock);
+	for (unsigned s = 0; s < WK_SLOTS; s++)
+		if (wk_cache[s].id == workspace_id)
+			wk_cache[s].until = 0;
 	pthread_mutex_unlock(&wk_lock);
 }
 

@@ -31,4 +31,9 @@ int64_t auth_public_key(const char *pk);
  * the database is unavailable.  Results are cached for a few seconds. */
 int64_t auth_write_key(const char *key);
 
+/* Drops this process's cached write keys of one workspace, so a rotated
+ * key stops working here at once (other processes forget it within the
+ * cache's few seconds). */
+void auth_write_key_forget(int64_t workspace_id);
+
 #endif
