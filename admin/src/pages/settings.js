@@ -84,13 +84,13 @@ function secretCard(ws) {
     btn, out), { id: 'identity' });
 }
 
-function rotateKey(label, path, field_) {
+function rotateKey(label, path, field_, stops) {
   const out = h('div', { 'aria-live': 'polite' });
   const btn = h('button', { type: 'button', class: 'btn btn-small' },
     `Rotate ${label}`);
   btn.addEventListener('click', async () => {
-    if (!confirm(`Make a new ${label}? The current one stops working at `
-      + 'once.')) return;
+    if (!confirm(`Make a new ${label}? The current one stops working ${
+      stops}.`)) return;
     try {
       const r = await post(path);
       out.replaceChildren(notice(h('div', {},
@@ -115,12 +115,13 @@ function keysCard(ws) {
       h('p', { class: 'muted small' }, 'For the Segment-compatible API '
         + '(server side). Herald stores only its hash, so it was shown once '
         + 'at creation; rotate to get a new one.'),
-      rotateKey('write key', '/workspace/write-key/rotate', 'write_key')),
+      rotateKey('write key', '/workspace/write-key/rotate', 'write_key',
+        'within ten seconds')),
     h('div', {}, h('h3', { class: 'h3' }, 'Admin token'),
       h('p', { class: 'muted small' }, 'Bearer token for the admin API '
         + '(acts as owner). Stored hashed; rotate to replace it.'),
       rotateKey('admin token', '/workspace/admin-token/rotate',
-        'admin_token'))), { id: 'keys' });
+        'admin_token', 'at once'))), { id: 'keys' });
 }
 
 export async function settingsView(main, ctx) {
