@@ -189,7 +189,7 @@ if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
 	fi
 	wk="$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["write_key"])' "$ws")"
 	auth="Basic $(printf '%s:' "$wk" | base64 -w0)"
-	conns=32
+	conns="${ALERT_BENCH_CONNS:-128}"
 	delay=$(( conns * 1000 * 20 / rate ))
 	[ "$delay" -lt 1 ] && delay=1
 	wrk -t2 -c"$conns" -d600s -s bench/segment-rate.lua \
