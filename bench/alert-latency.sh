@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Alert latency: time from the 2xx of a qualifying widget event (or, in a
-# build without the scorer, from the qualification's insert) to the Slack
-# message's arrival at a local receiver, over 100 qualifications spread
+# Alert latency: time from the 2xx of a qualifying widget event to the
+# Slack message's arrival at a local receiver, over 100 qualifications spread
 # over 10 Slack destinations (Slack takes one message a second per
 # channel); prints p50 and p99.  Standalone: starts its own database,
 # receiver and server, and cleans up.
-#   bench/alert-latency.sh [count]        (ALERT_BENCH_MODE=event|insert)
+#   bench/alert-latency.sh [count]
+# Env: INGEST_RATE or INGEST_RESULTS (background load), ALERT_BENCH_WARMUP,
+#      ALERT_BENCH_SCORED_LOAD (1: the model scores the load's events).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${1:-100}"
@@ -46,43 +47,14 @@ done
 
 ws="$(bin/herald workspace create --name 'Bench Alerts' --slug "bench-alerts-$$")"
 
-# Ingest load in the background while alerts are measured: INGEST_RATE
-# events/s, or half of the best Herald rate of the ingest benchmark named
-# by INGEST_RESULTS (the kit's results.jsonl); none when neither is set.
-rate="${INGEST_RATE:-}"
-if [ -z "$rate" ] && [ -f "${INGEST_RESULTS:-}" ]; then
-	rate="$("$py" -c 'import json,sys
-best = max((json.loads(l)["events_per_s"] for l in open(sys.argv[1])
-            if json.loads(l)["label"].startswith("herald")), default=0)
-print(int(best / 2))' "$INGEST_RESULTS")"
-fi
-if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
-	command -v wrk >/dev/null || { echo "alert-latency: wrk missing" >&2; exit 1; }
-	wk="$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["write_key"])' "$ws")"
-	auth="Basic $(printf '%s:' "$wk" | base64 -w0)"
-	conns=32
-	delay=$(( conns * 1000 * 20 / rate ))
-	[ "$delay" -lt 1 ] && delay=1
-	wrk -t2 -c"$conns" -d600s -s bench/segment-rate.lua \
-		"http://127.0.0.1:$port/v1/batch" -- "$auth" "$delay" 20 \
-		>"$tmp/wrk.log" 2>&1 &
-	pids+=($!)
-	load_pid=$!
-	count0="$(psql "$HERALD_DATABASE_URL" -Atqc 'SELECT count(*) FROM events')"
-	t0="$(date +%s.%N)"
-	echo "alert-latency: background ingest at up to $rate events/s" \
-	     "($conns connections, ${delay} ms apart, 20-event batches)"
-	# ALERT_BENCH_WARMUP seconds of load before measuring (default 0):
-	# the first scoring of each of the 5,000 load users happens then.
-	sleep "${ALERT_BENCH_WARMUP:-0}"
-fi
-"$py" - "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" <<'PY'
+cat >"$tmp/bench.py" <<'PY'
 import base64, hashlib, hmac, json, os, statistics, subprocess, sys, time
 import urllib.error
 import urllib.request
 
 count, port, hook, ws, record = int(sys.argv[1]), sys.argv[2], sys.argv[3], \
     json.loads(sys.argv[4]), sys.argv[5]
+phase, state = sys.argv[6], sys.argv[7]
 base = "http://127.0.0.1:%s" % port
 CHANNELS = 10  # Slack allows one message a second per channel
 
@@ -109,26 +81,6 @@ def psql(sql):
                           check=True, capture_output=True, text=True).stdout
 
 
-token = "Bearer " + ws["admin_token"]
-for c in range(CHANNELS):
-    call("POST", "/api/v1/destinations",
-         {"name": "bench-%d" % c, "kind": "slack",
-          "url": "%s/slack%d" % (hook, c), "tags": ["bench"]}, token)
-
-mode = os.environ.get("ALERT_BENCH_MODE", "")
-if not mode:
-    # From a widget event when the build scores them, else from an
-    # inserted qualification.
-    try:
-        call("GET", "/api/v1/scoring", auth=token)
-        call("GET", "/api/v1/widget/%s/releases" % ws["public_key"])
-        mode = "event"
-    except Exception:
-        mode = "insert"
-
-sent = {}
-
-
 def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -141,12 +93,23 @@ def jwt(secret, claims):
     return "%s.%s.%s" % (head, body, b64url(mac))
 
 
-if mode == "event":
+token = "Bearer " + ws["admin_token"]
+if phase == "setup":
+    for c in range(CHANNELS):
+        call("POST", "/api/v1/destinations",
+             {"name": "bench-%d" % c, "kind": "slack",
+              "url": "%s/slack%d" % (hook, c), "tags": ["bench"]}, token)
     # A release_viewed through the widget endpoint qualifies a person.
     # One rule per destination, chosen by a person trait, so that each
-    # destination gets every tenth alert.
+    # destination gets every tenth alert.  With ALERT_BENCH_SCORED_LOAD=1
+    # (the default) the model also scores the background load's
+    # feature_used events, so that every load event queues its person
+    # for rescoring; with 0 the load is events the model ignores.
+    signals = []
+    if os.environ.get("ALERT_BENCH_SCORED_LOAD", "1") != "0":
+        signals = [{"event": "feature_used", "points": 2, "cap_per_day": 10}]
     model = {"fit": {"criteria": []},
-             "engagement": {"half_life_days": 14, "signals": []},
+             "engagement": {"half_life_days": 14, "signals": signals},
              "rules": [{"id": "bench-%d" % c, "name": "Bench",
                         "subject": "person",
                         "when": {"all": [
@@ -160,32 +123,24 @@ if mode == "event":
     rel = psql("INSERT INTO releases (workspace_id, slug, title, status,"
                " published_at) VALUES (%d, 'bench', 'Bench', 'published',"
                " now()) RETURNING id" % ws["id"]).strip()
-    for i in range(count):
-        uid = "bench-user-%d" % i
-        tok = jwt(ws["identity_secret"], {
-            "sub": uid, "name": uid,
-            "traits": {"shard": "s%d" % (i % CHANNELS)}})
-        call("POST", "/api/v1/widget/%s/events" % ws["public_key"],
-             {"token": tok, "sent_at": time.strftime(
-                 "%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              "events": [{"id": "e%d" % i, "type": "release_viewed",
-                          "release_id": rel}]})
-        sent[uid] = time.time()  # the 2xx of the qualifying event
-        time.sleep(1.0 / CHANNELS * 1.2)
-else:
-    pid = psql("INSERT INTO persons (workspace_id, external_id, name)"
-               " VALUES (%d, 'bench', 'Bench Person') RETURNING id"
-               % ws["id"]).strip()
-    for i in range(count):
-        rule = "bench-%d" % i
-        t = psql("INSERT INTO qualifications (workspace_id, subject_type,"
-                 " subject_id, rule_id, rule_name, model_version, score,"
-                 " fit, engagement, notify) VALUES (%d, 'person', %s, '%s',"
-                 " '%s', 1, 80, 50, 30, '{bench-%d}')"
-                 " RETURNING extract(epoch FROM clock_timestamp())"
-                 % (ws["id"], pid, rule, rule, i % CHANNELS))
-        sent[rule] = float(t.strip())
-        time.sleep(1.0 / CHANNELS * 1.2)
+    with open(state, "w") as f:
+        json.dump({"release": rel, "scored_load": bool(signals)}, f)
+    sys.exit(0)
+
+setup = json.load(open(state))
+sent = {}
+for i in range(count):
+    uid = "bench-user-%d" % i
+    tok = jwt(ws["identity_secret"], {
+        "sub": uid, "name": uid,
+        "traits": {"shard": "s%d" % (i % CHANNELS)}})
+    call("POST", "/api/v1/widget/%s/events" % ws["public_key"],
+         {"token": tok, "sent_at": time.strftime(
+             "%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+          "events": [{"id": "e%d" % i, "type": "release_viewed",
+                      "release_id": setup["release"]}]})
+    sent[uid] = time.time()  # the 2xx of the qualifying event
+    time.sleep(1.0 / CHANNELS * 1.2)
 
 deadline = time.time() + 60
 lat = {}
@@ -207,9 +162,50 @@ if len(ms) < count:
     sys.exit(1)
 p50 = statistics.median(ms)
 p99 = ms[min(len(ms) - 1, int(round(0.99 * len(ms))) - 1)]
-print("alert-latency: mode=%s alerts=%d p50=%.1f ms p99=%.1f ms max=%.1f ms"
-      % (mode, len(ms), p50, p99, ms[-1]))
+print("alert-latency: alerts=%d p50=%.1f ms p99=%.1f ms max=%.1f ms"
+      " (load events %s by the model)"
+      % (len(ms), p50, p99, ms[-1],
+         "scored" if setup["scored_load"] else "ignored"))
 PY
+
+# Destinations, the scoring model and the release first: the load runs
+# against a workspace that is set up, as in production.
+"$py" "$tmp/bench.py" "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" setup "$tmp/state.json"
+
+# Ingest load in the background while alerts are measured: INGEST_RATE
+# events/s, or half of the best Herald rate of the ingest benchmark named
+# by INGEST_RESULTS (the kit's results.jsonl); none when neither is set.
+rate="${INGEST_RATE:-}"
+if [ -z "$rate" ] && [ -f "${INGEST_RESULTS:-}" ]; then
+	rate="$("$py" -c 'import json,sys
+best = max((json.loads(l)["events_per_s"] for l in open(sys.argv[1])
+            if json.loads(l)["label"].startswith("herald")), default=0)
+print(int(best / 2))' "$INGEST_RESULTS")"
+fi
+if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+	if ! command -v wrk >/dev/null; then
+		[ "$(id -u)" -eq 0 ] || { echo "alert-latency: wrk missing (apt-get install wrk)" >&2; exit 1; }
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+	fi
+	wk="$("$py" -c 'import json,sys; print(json.loads(sys.argv[1])["write_key"])' "$ws")"
+	auth="Basic $(printf '%s:' "$wk" | base64 -w0)"
+	conns="${ALERT_BENCH_CONNS:-128}"
+	delay=$(( conns * 1000 * 20 / rate ))
+	[ "$delay" -lt 1 ] && delay=1
+	wrk -t2 -c"$conns" -d600s -s bench/segment-rate.lua \
+		"http://127.0.0.1:$port/v1/batch" -- "$auth" "$delay" 20 \
+		>"$tmp/wrk.log" 2>&1 &
+	pids+=($!)
+	load_pid=$!
+	count0="$(psql "$HERALD_DATABASE_URL" -Atqc 'SELECT count(*) FROM events')"
+	t0="$(date +%s.%N)"
+	echo "alert-latency: background ingest at up to $rate events/s" \
+	     "($conns connections, ${delay} ms apart, 20-event batches)"
+	# ALERT_BENCH_WARMUP seconds of load before measuring (default 0):
+	# the first scoring of each of the 5,000 load users happens then.
+	sleep "${ALERT_BENCH_WARMUP:-0}"
+fi
+"$py" "$tmp/bench.py" "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" measure "$tmp/state.json"
 if [ -n "${load_pid:-}" ]; then
 	count1="$(psql "$HERALD_DATABASE_URL" -Atqc 'SELECT count(*) FROM events')"
 	t1="$(date +%s.%N)"

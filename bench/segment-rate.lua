@@ -1,5 +1,5 @@
--- wrk script: Segment batches of `batch` track events to /v1/batch at a
--- capped rate.  Each connection waits `delay` ms between requests, so
+-- wrk script: Segment batches of `batch` feature_used track events (the
+-- shape of the ingest benchmark's) to /v1/batch at a capped rate.  Each connection waits `delay` ms between requests, so
 -- connections x 1000 / (delay + latency) x batch bounds the event rate.
 --   wrk -s segment-rate.lua URL -- AUTH_HEADER DELAY_MS [BATCH]
 local threads = {}
@@ -27,9 +27,9 @@ function request()
 	n = n + 1
 	for i = 1, batch do
 		parts[i] = string.format(
-			'{"type":"track","event":"load_ping","userId":"load-%d",' ..
+			'{"type":"track","event":"feature_used","userId":"load-%d",' ..
 			'"messageId":"load-%d-%d-%d-%d",' ..
-			'"properties":{"seq":%d}}',
+			'"properties":{"feature":"export_csv","seq":%d}}',
 			(n * batch + i) % 5000, salt, tid, n, i, i)
 	end
 	return wrk.format("POST", "/v1/batch",

@@ -58,8 +58,10 @@ walk(const cJSON *node, struct spec *sp)
 static void
 spec_build(const cJSON *model, struct spec *sp)
 {
-	const cJSON *eng = cJSON_GetObjectItemCaseSensitive(model, "engagement");
-	const cJSON *sig, *rule;
+	const cJSON *eng, *rules, *sig, *rule;
+
+	eng = cJSON_GetObjectItemCaseSensitive(model, "engagement");
+	rules = cJSON_GetObjectItemCaseSensitive(model, "rules");
 	int decay = (int)fmin(3650, ceil(model_number(eng, "half_life_days",
 	                                              14) * 10));
 	int h = rules_horizon(model, &sp->signup);
@@ -77,7 +79,7 @@ spec_build(const cJSON *model, struct spec *sp)
 		        sig, "after_viewing_release")))
 			add_event(sp->events, "release_viewed");
 	}
-	cJSON_ArrayForEach(rule, cJSON_GetObjectItemCaseSensitive(model, "rules"))
+	cJSON_ArrayForEach(rule, rules)
 	{
 		double cd = model_number(rule, "cooldown_days", 0);
 

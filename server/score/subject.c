@@ -438,13 +438,14 @@ load_states(struct subject *s, PGresult **r)
 	cJSON_ArrayForEach(rule,
 	                   cJSON_GetObjectItemCaseSensitive(s->model, "rules"))
 	{
+		const char *id = model_string(rule, "id");
+
 		if (!mine(s, rule))
 			continue;
 		ok = ok && buf_printf(&a2, "%s%g", cJSON_GetArraySize(ids) ? ","
 		                                                           : "",
 		                      model_number(rule, "cooldown_days", 0));
-		cJSON_AddItemToArray(ids,
-		                     cJSON_CreateString(model_string(rule, "id")));
+		cJSON_AddItemToArray(ids, cJSON_CreateString(id));
 	}
 	if (ok && buf_puts(&a2, "}") && pg_array(ids, &a1)) {
 		const char *p[5] = {s->ws, s->type, s->id, a1.data, a2.data};
@@ -714,7 +715,8 @@ static const char account_sql[] =
     " WHERE a.workspace_id = $1 AND a.id = $2";
 
 static void
-subject_init(struct subject *s, struct db_conn *c, const struct subject_model *m)
+subject_init(struct subject *s, struct db_conn *c,
+             const struct subject_model *m)
 {
 	memset(s, 0, sizeof(*s));
 	s->c = c;

@@ -14,6 +14,7 @@
 
 #include <criterion/criterion.h>
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "lib/harness.h"
 
@@ -237,6 +238,21 @@ api(struct resp *r, const struct srv *s, const char *method, const char *path,
 		headers[1] = auth;
 	}
 	http_do(r, method, url, headers, json, json ? strlen(json) : 0);
+}
+
+void
+segment_post(struct resp *r, const struct srv *s, const char *key,
+             const char *path, const char *json)
+{
+	char user[256], b64[400], auth[480], url[256];
+	const char *headers[3] = {auth, "Content-Type: application/json", NULL};
+
+	snprintf(user, sizeof(user), "%s:", key);
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)user,
+	                  strlen(user), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(auth, sizeof(auth), "Authorization: Basic %s", b64);
+	snprintf(url, sizeof(url), "%s%s", s->url, path);
+	http_do(r, "POST", url, headers, json, strlen(json));
 }
 
 static PGconn *

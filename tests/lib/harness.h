@@ -51,6 +51,11 @@ char *resp_header(const struct resp *r, const char *name);
 void api(struct resp *r, const struct srv *s, const char *method,
 	 const char *path, const char *token, const char *json);
 
+/* POSTs a JSON body to a Segment endpoint (path) with the write key as
+ * the Basic user name. */
+void segment_post(struct resp *r, const struct srv *s, const char *key,
+                  const char *path, const char *json);
+
 /* Runs SQL with text parameters on the test database; aborts the test on
  * error.  The caller PQclear()s the result. */
 PGresult *sql(const char *query, int n, const char *const *params);
