@@ -108,7 +108,7 @@ run(struct http_req *req, const char *sql, const struct caller *who)
 	char ws[24], err[512];
 	const char *params[2] = {ws, http_param(req, 0)};
 	PGresult *r = NULL;
-	enum db_status st;
+	enum db_status st = DB_ERROR; /* set by the loop; -O1 cannot tell */
 	bool retry = true;
 
 	snprintf(ws, sizeof(ws), "%lld", (long long)who->workspace_id);
