@@ -14,6 +14,7 @@
 #include "score/rules.h"
 #include "score/scoring.h"
 #include "score/subject.h"
+#include "widget/events.h"
 
 /* One subject being scored: a person, or an account and its people. */
 struct subject {
@@ -148,22 +149,30 @@ static const char detail_sql[] =
     "  AND f.name = ANY($6::text[]) AND f.props ? 'feature'"
     " GROUP BY 1, 2, 3, 4";
 
-/* Text arrays of the signal events: all, and those attributed. */
-static void
+/* Text arrays of the signal events: those that can name a release
+ * (widget events), and those attributed.  Returns their total length. */
+static int
 signal_arrays(const cJSON *model, cJSON *all, cJSON *attr)
 {
 	const cJSON *sig;
+	int n = 0;
 
 	cJSON_ArrayForEach(sig, signals_of(model))
 	{
 		const char *ev = model_string(sig, "event");
-		cJSON *to = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-		                sig, "after_viewing_release"))
+		cJSON *to = ev == NULL ? NULL
+		            : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		                  sig, "after_viewing_release"))
 		                ? attr
-		                : all;
+		            : ev_type_known(ev) ? all
+		                                : NULL;
 
-		cJSON_AddItemToArray(to, cJSON_CreateString(ev));
+		if (to != NULL) {
+			cJSON_AddItemToArray(to, cJSON_CreateString(ev));
+			n++;
+		}
 	}
+	return n;
 }
 
 /* Writes a JSON array of strings as a PostgreSQL array literal. */
@@ -194,8 +203,11 @@ load_detail(struct subject *s, const char *from)
 
 	buf_init(&a1, 1 << 16);
 	buf_init(&a2, 1 << 16);
-	signal_arrays(s->model, all, attr);
-	if (pg_array(all, &a1) && pg_array(attr, &a2)) {
+	/* Nothing to break down: spare the query, whose planning over every
+	 * partition of events costs more than the rest of a scoring. */
+	if (signal_arrays(s->model, all, attr) == 0)
+		result = DB_OK;
+	else if (pg_array(all, &a1) && pg_array(attr, &a2)) {
 		const char *p[6] = {s->ws, s->people.data, from,
 		                    s->tz, a1.data,        a2.data};
 
