@@ -162,13 +162,40 @@ async function hiddenTab(ctx, p) {
   return () => setHidden(p, false);
 }
 
+/* C-03: visible at 0, blurred at 3 s, focused again at 63 s, hidden at
+ * 64 s, heartbeats every 15 s throughout: 4 s of reading, not 64. */
+async function caseC03(ws, ids) {
+  const token = sign(ws.identity_secret, { sub: 'cy' });
+  const ctx = await browser.newContext();
+  const p = await openApp(ctx, page(ws, { token,
+    config: { flushMs: 300, reportMs: 15000, idleMs: 120000 } }));
+  await p.click(`${W} button.b`);
+  await sleep(3000);
+  const back = await blurred(ctx, p);
+  await sleep(60000);
+  await back();
+  await p.evaluate(() => window.dispatchEvent(new Event('pointermove')));
+  await sleep(1000);
+  await setHidden(p, true);
+  await until(() => readMs(ws, 'cy', ids[0]) >= 3000, 5000, 'cy read');
+  await sleep(2000);
+  const ms = readMs(ws, 'cy', ids[0]);
+  await ctx.close();
+  return ms;
+}
+
 test('a minute with the tab hidden, or the window blurred, in the middle ' +
-  'of reading adds nothing', async () => {
+  'of reading adds nothing (C-03)', async () => {
   const { ws, ids } = setup();
-  const [blur, hide] = await Promise.all([
+  const [blur, hide, c03] = await Promise.all([
     readAround(ws, ids, 'bea', blurred),
-    readAround(ws, ids, 'hal', hiddenTab)
+    readAround(ws, ids, 'hal', hiddenTab),
+    caseC03(ws, ids)
   ]);
+  console.log(`read time: blurred ${blur} ms, hidden ${hide} ms, ` +
+    `C-03 ${c03} ms`);
+  assert.ok(c03 >= 3000 && c03 <= 5000,
+    `C-03: read ${c03} ms, expected 4 s`);
   assert.ok(blur >= 3000 && blur <= 5500,
     `blurred: read ${blur} ms, expected about 4 s`);
   assert.ok(hide >= 3000 && hide <= 5500,
