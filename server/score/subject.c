@@ -14,6 +14,7 @@
 #include "score/rules.h"
 #include "score/scoring.h"
 #include "score/subject.h"
+#include "widget/events.h"
 
 /* One subject being scored: a person, or an account and its people. */
 struct subject {
@@ -148,7 +149,8 @@ static const char detail_sql[] =
     "  AND f.name = ANY($6::text[]) AND f.props ? 'feature'"
     " GROUP BY 1, 2, 3, 4";
 
-/* Text arrays of the signal events: all, and those attributed. */
+/* Text arrays of the signal events: those that can name a release
+ * (widget events), and those attributed. */
 static void
 signal_arrays(const cJSON *model, cJSON *all, cJSON *attr)
 {
@@ -157,13 +159,68 @@ signal_arrays(const cJSON *model, cJSON *all, cJSON *attr)
 	cJSON_ArrayForEach(sig, signals_of(model))
 	{
 		const char *ev = model_string(sig, "event");
-		cJSON *to = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-		                sig, "after_viewing_release"))
+		cJSON *to = ev == NULL ? NULL
+		            : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+		                  sig, "after_viewing_release"))
 		                ? attr
-		                : all;
+		            : ev_type_known(ev) ? all
+		                                : NULL;
 
-		cJSON_AddItemToArray(to, cJSON_CreateString(ev));
+		if (to != NULL)
+			cJSON_AddItemToArray(to, cJSON_CreateString(ev));
 	}
+}
+
+/* True when the loaded daily totals have a row for event. */
+static bool
+daily_has(const struct subject *s, const char *event)
+{
+	for (int i = 0; i < PQntuples(s->daily); i++)
+		if (strcmp(PQgetvalue(s->daily, i, 1), event) == 0)
+			return true;
+	return false;
+}
+
+/* ... for one of the names in a JSON array. */
+static bool
+daily_has_any(const struct subject *s, const cJSON *names)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, names)
+	{
+		if (daily_has(s, it->valuestring))
+			return true;
+	}
+	return false;
+}
+
+static const char viewed_sql[] =
+    "SELECT EXISTS (SELECT 1 FROM person_daily"
+    " WHERE workspace_id = $1 AND person_id = ANY($2::bigint[])"
+    "  AND event = 'release_viewed')";
+
+/* Whether the breakdown can have a row, told by the rollups: a release
+ * signal counted in the window, or an attributed signal counted in the
+ * window by someone who ever viewed a release (person_daily holds every
+ * view, merged anonymous ones too, and outlives the events). */
+static enum db_status
+detail_needed(struct subject *s, const cJSON *all, const cJSON *attr,
+              bool *needed)
+{
+	const char *p[2] = {s->ws, s->people.data};
+	PGresult *r = NULL;
+	enum db_status result;
+
+	*needed = daily_has_any(s, all) ||
+	          (daily_has_any(s, attr) && daily_has(s, "release_viewed"));
+	if (*needed || !daily_has_any(s, attr))
+		return DB_OK;
+	result = db_query(s->c, &r, viewed_sql, 2, p);
+	if (result == DB_OK)
+		*needed = PQgetvalue(r, 0, 0)[0] == 't';
+	PQclear(r);
+	return result;
 }
 
 /* Writes a JSON array of strings as a PostgreSQL array literal. */
@@ -190,16 +247,23 @@ load_detail(struct subject *s, const char *from)
 {
 	cJSON *all = cJSON_CreateArray(), *attr = cJSON_CreateArray();
 	struct buf a1, a2;
-	enum db_status result = DB_ERROR;
+	bool needed = false;
+	enum db_status result;
 
 	buf_init(&a1, 1 << 16);
 	buf_init(&a2, 1 << 16);
 	signal_arrays(s->model, all, attr);
-	if (pg_array(all, &a1) && pg_array(attr, &a2)) {
-		const char *p[6] = {s->ws, s->people.data, from,
-		                    s->tz, a1.data,        a2.data};
+	/* Nothing to break down: spare the query, whose planning over every
+	 * partition of events costs more than the rest of a scoring. */
+	result = detail_needed(s, all, attr, &needed);
+	if (result == DB_OK && needed) {
+		result = DB_ERROR;
+		if (pg_array(all, &a1) && pg_array(attr, &a2)) {
+			const char *p[6] = {s->ws, s->people.data, from,
+			                    s->tz, a1.data,        a2.data};
 
-		result = db_query(s->c, &s->detail, detail_sql, 6, p);
+			result = db_query(s->c, &s->detail, detail_sql, 6, p);
+		}
 	}
 	buf_cleanup(&a1);
 	buf_cleanup(&a2);

@@ -41,6 +41,10 @@ struct ev {
 /* The name of a type, as stored in events.type. */
 const char *ev_type_name(enum ev_type t);
 
+/* True when name is a widget event type: only such events carry a
+ * release_id. */
+bool ev_type_known(const char *name);
+
 /* Checks every key and string value under obj (except the member named
  * skip, when not NULL) for NUL characters, bad escapes and invalid UTF-8
  * left as markers by http_json_body_unchecked.  On failure returns false

@@ -35,6 +35,15 @@ ev_type_name(enum ev_type t)
 }
 
 bool
+ev_type_known(const char *name)
+{
+	for (int t = 0; t < EV_NTYPES; t++)
+		if (strcmp(name, types[t].name) == 0)
+			return true;
+	return false;
+}
+
+bool
 ev_parse_time(const char *s, int64_t *ms)
 {
 	struct tm tm = {0};

@@ -1,6 +1,7 @@
 // The widget in headless Chromium against the real server and
-// PostgreSQL: unread count, attentive reading, blur, engagement events,
-// mark all read across devices, hostile host CSS, delivery on close.
+// PostgreSQL: unread count, attentive reading, a hidden tab and a blurred
+// window, engagement events, mark all read across devices, hostile host
+// CSS, delivery on close.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -111,29 +112,94 @@ test('unread count shows every release; 5 s in view is one view and 5 s ' +
   await ctx.close();
 });
 
-test('a blurred window in the middle of reading adds nothing', async () => {
-  const { ws, ids } = setup();
-  const token = sign(ws.identity_secret, { sub: 'bea' });
+/** Reads 2 s, spends `away` somewhere else, reads 2 s more; returns the
+ * stored read time. */
+async function readAround(ws, ids, sub, away) {
+  const token = sign(ws.identity_secret, { sub });
   const ctx = await browser.newContext();
   const p = await openApp(ctx, page(ws, { token, config: FAST }));
-  const cdp = await ctx.newCDPSession(p);
-  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
-  await p.bringToFront();
   await p.click(`${W} button.b`);
   await sleep(2000);
-  const other = await ctx.newPage(); // real focus moves to another window
-  await other.bringToFront();
-  assert.equal(await p.evaluate(() => document.hasFocus()), false);
-  await sleep(6000); // heartbeats (reportMs 1 s) keep running
-  await p.bringToFront();
+  const back = await away(ctx, p);
+  await sleep(60000); // a minute away; heartbeats (reportMs 1 s) keep going
+  await back();
   await p.evaluate(() => window.dispatchEvent(new Event('pointermove')));
   await sleep(2000);
   await p.click(`${W} button.x`);
-  await until(() => readMs(ws, 'bea', ids[0]) >= 3000, 5000, 'read');
+  await until(() => readMs(ws, sub, ids[0]) >= 3000, 5000, `${sub} read`);
   await sleep(800);
-  const ms = readMs(ws, 'bea', ids[0]);
-  assert.ok(ms >= 3000 && ms <= 5500, `read ${ms} ms, expected about 4 s`);
+  const ms = readMs(ws, sub, ids[0]);
   await ctx.close();
+  return ms;
+}
+
+/* Real focus moves to another window of the same browser. */
+async function blurred(ctx, p) {
+  const cdp = await ctx.newCDPSession(p);
+  await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: false });
+  await p.bringToFront();
+  const other = await ctx.newPage();
+  await other.bringToFront();
+  assert.equal(await p.evaluate(() => document.hasFocus()), false);
+  return () => p.bringToFront();
+}
+
+/* Headless Chromium keeps every tab visible whatever happens to its
+ * window, so the tab tells the page what a browser tells it when the user
+ * switches tabs: visibilityState 'hidden' and a visibilitychange event. */
+function setHidden(p, hidden) {
+  return p.evaluate((h) => {
+    Object.defineProperty(document, 'visibilityState',
+      { configurable: true, get: () => (h ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden',
+      { configurable: true, get: () => h });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+async function hiddenTab(ctx, p) {
+  await setHidden(p, true);
+  return () => setHidden(p, false);
+}
+
+/* C-03: visible at 0, blurred at 3 s, focused again at 63 s, hidden at
+ * 64 s, heartbeats every 15 s throughout: 4 s of reading, not 64. */
+async function caseC03(ws, ids) {
+  const token = sign(ws.identity_secret, { sub: 'cy' });
+  const ctx = await browser.newContext();
+  const p = await openApp(ctx, page(ws, { token,
+    config: { flushMs: 300, reportMs: 15000, idleMs: 120000 } }));
+  await p.click(`${W} button.b`);
+  await sleep(3000);
+  const back = await blurred(ctx, p);
+  await sleep(60000);
+  await back();
+  await p.evaluate(() => window.dispatchEvent(new Event('pointermove')));
+  await sleep(1000);
+  await setHidden(p, true);
+  await until(() => readMs(ws, 'cy', ids[0]) >= 3000, 5000, 'cy read');
+  await sleep(2000);
+  const ms = readMs(ws, 'cy', ids[0]);
+  await ctx.close();
+  return ms;
+}
+
+test('a minute with the tab hidden, or the window blurred, in the middle ' +
+  'of reading adds nothing (C-03)', async () => {
+  const { ws, ids } = setup();
+  const [blur, hide, c03] = await Promise.all([
+    readAround(ws, ids, 'bea', blurred),
+    readAround(ws, ids, 'hal', hiddenTab),
+    caseC03(ws, ids)
+  ]);
+  console.log(`read time: blurred ${blur} ms, hidden ${hide} ms, ` +
+    `C-03 ${c03} ms`);
+  assert.ok(c03 >= 3000 && c03 <= 5000,
+    `C-03: read ${c03} ms, expected 4 s`);
+  assert.ok(blur >= 3000 && blur <= 5500,
+    `blurred: read ${blur} ms, expected about 4 s`);
+  assert.ok(hide >= 3000 && hide <= 5500,
+    `hidden: read ${hide} ms, expected about 4 s`);
 });
 
 test('link, reaction, share and Try it are each stored once with details',

@@ -30,29 +30,6 @@ down(void)
 
 TestSuite(ingest, .init = up, .fini = down, .timeout = 90);
 
-/* POSTs body to path on srv with the write key as Basic user name. */
-static void
-seg(struct resp *r, const struct srv *t, const char *key, const char *path,
-    const char *body, size_t len)
-{
-	char user[256], b64[400], auth[480], url[256];
-	const char *headers[3] = {auth, "Content-Type: application/json", NULL};
-
-	snprintf(user, sizeof(user), "%s:", key);
-	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)user,
-	                  strlen(user), sodium_base64_VARIANT_ORIGINAL);
-	snprintf(auth, sizeof(auth), "Authorization: Basic %s", b64);
-	snprintf(url, sizeof(url), "%s%s", t->url, path);
-	http_do(r, "POST", url, headers, body, len);
-}
-
-static void
-segs(struct resp *r, const struct srv *t, const char *key, const char *path,
-     const char *body)
-{
-	seg(r, t, key, path, body, strlen(body));
-}
-
 static long
 count_ws(const char *query, const cJSON *ws)
 {
@@ -82,7 +59,7 @@ Test(ingest, track_identify_and_group_fill_persons_accounts_and_events)
 	struct resp r;
 	char *v;
 
-	segs(
+	segment_post(
 	    &r, &s, key, "/v1/identify",
 	    "{\"userId\":\"alex\",\"messageId\":\"i1\",\"traits\":{"
 	    "\"email\":\"alex@example.com\",\"name\":\"Alex\",\"role\":\"cto\","
@@ -90,19 +67,19 @@ Test(ingest, track_identify_and_group_fill_persons_accounts_and_events)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_str_eq(r.body, "{\"success\":true}");
 	resp_free(&r);
-	segs(&r, &s, key, "/v1/group",
+	segment_post(&r, &s, key, "/v1/group",
 	     "{\"userId\":\"alex\",\"groupId\":\"acme\",\"messageId\":\"g1\","
 	     "\"traits\":{\"name\":\"Acme\",\"employees\":200,"
 	     "\"industry\":\"software\"}}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
-	segs(&r, &s, key, "/v1/track",
+	segment_post(&r, &s, key, "/v1/track",
 	     "{\"userId\":\"alex\",\"event\":\"feature_used\",\"messageId\":"
 	     "\"t1\",\"properties\":{\"feature\":\"charts\"},"
 	     "\"context\":{\"ip\":\"203.0.113.77\"}}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
-	segs(&r, &s, key, "/v1/page",
+	segment_post(&r, &s, key, "/v1/page",
 	     "{\"userId\":\"alex\",\"name\":\"Pricing\",\"messageId\":\"p1\"}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
@@ -154,7 +131,7 @@ Test(ingest, bad_message_in_a_batch_is_named_and_the_rest_stored)
 	struct resp r;
 	cJSON *rej;
 
-	segs(&r, &s, key, "/v1/batch", body);
+	segment_post(&r, &s, key, "/v1/batch", body);
 	cr_assert_eq(r.status, 400, "%s", r.body);
 	rej = cJSON_GetArrayItem(cJSON_GetObjectItem(r.json, "rejected"), 0);
 	cr_assert_not_null(rej, "%s", r.body);
@@ -169,7 +146,7 @@ Test(ingest, bad_message_in_a_batch_is_named_and_the_rest_stored)
 	             2);
 
 	/* The same messageIds again: nothing new is stored or counted. */
-	segs(&r, &s, key, "/v1/batch", body);
+	segment_post(&r, &s, key, "/v1/batch", body);
 	cr_assert_eq(r.status, 400);
 	resp_free(&r);
 	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE workspace_id"
@@ -198,7 +175,7 @@ Test(ingest, resent_batch_and_duplicates_within_a_batch_are_stored_once)
 	struct resp r;
 
 	for (int i = 0; i < 3; i++) {
-		segs(&r, &s, key, "/v1/batch", body);
+		segment_post(&r, &s, key, "/v1/batch", body);
 		cr_assert_eq(r.status, 200, "%s", r.body);
 		resp_free(&r);
 	}
@@ -230,7 +207,7 @@ Test(ingest, c23_nul_bad_escape_and_raw_ff_refuse_only_their_message)
 	struct resp r;
 	cJSON *rej;
 
-	segs(&r, &s, key, "/v1/batch", body);
+	segment_post(&r, &s, key, "/v1/batch", body);
 	cr_assert_eq(r.status, 400, "%s", r.body);
 	rej = cJSON_GetObjectItem(r.json, "rejected");
 	cr_assert_eq(cJSON_GetArraySize(rej), 3, "%s", r.body);
@@ -250,7 +227,7 @@ Test(ingest, c23_nul_bad_escape_and_raw_ff_refuse_only_their_message)
 	                      ws),
 	             1);
 	/* The server and its database connections still work. */
-	segs(&r, &s, key, "/v1/track",
+	segment_post(&r, &s, key, "/v1/track",
 	     "{\"event\":\"after\",\"userId\":\"u\",\"messageId\":\"c5\"}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
@@ -275,7 +252,7 @@ Test(ingest, c24_deep_nesting_is_a_fast_400_and_props_depth_is_capped)
 	len += n;
 	body[len++] = '}';
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	seg(&r, &s, key, "/v1/batch", body, len);
+	segment_post_len(&r, &s, key, "/v1/batch", body, len);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cr_assert_eq(r.status, 400, "%s", r.body);
 	cr_assert(strstr(jstr(r.json, "error"), "deeper") != NULL);
@@ -283,7 +260,7 @@ Test(ingest, c24_deep_nesting_is_a_fast_400_and_props_depth_is_capped)
 	resp_free(&r);
 	free(body);
 
-	segs(&r, &s, key, "/v1/track",
+	segment_post(&r, &s, key, "/v1/track",
 	     "{\"event\":\"deep\",\"userId\":\"u\",\"messageId\":\"dp\","
 	     "\"properties\":{\"a\":{\"b\":{\"c\":{\"d\":{\"e\":{\"f\":{\"g\":"
 	     "{\"h\":1}}}}}}},\"keep\":2}}");
@@ -329,7 +306,7 @@ Test(ingest, c25_slow_and_chunked_bodies_are_read_and_big_ones_get_413)
 	memcpy(big, "{\"batch\":[]", 11);
 	big[n - 1] = '}';
 	big[n] = '\0';
-	seg(&r, &s, key, "/v1/batch", big, n);
+	segment_post_len(&r, &s, key, "/v1/batch", big, n);
 	cr_assert_eq(r.status, 413, "%s", r.body);
 	resp_free(&r);
 	free(big);
@@ -358,7 +335,7 @@ Test(ingest, c28_long_fields_are_cut_on_a_character_and_marked)
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(msg, "properties"), "q",
 	                        q);
 	body = cJSON_PrintUnformatted(msg);
-	segs(&r, &s, key, "/v1/page", body);
+	segment_post(&r, &s, key, "/v1/page", body);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
 	v = value_ws("SELECT octet_length(context->'page'->>'referrer') || '|'"
@@ -382,14 +359,14 @@ Test(ingest, odd_input_is_refused_with_its_reason)
 	struct resp r;
 	cJSON *rej;
 
-	segs(&r, &s, key, "/v1/batch", "[1,2]");
+	segment_post(&r, &s, key, "/v1/batch", "[1,2]");
 	cr_assert_eq(r.status, 400);
 	cr_assert(strstr(jstr(r.json, "error"), "object") != NULL);
 	resp_free(&r);
-	segs(&r, &s, key, "/v1/batch", "{\"batch\":[]}");
+	segment_post(&r, &s, key, "/v1/batch", "{\"batch\":[]}");
 	cr_assert_eq(r.status, 400);
 	resp_free(&r);
-	segs(&r, &s, key, "/v1/batch",
+	segment_post(&r, &s, key, "/v1/batch",
 	     "{\"batch\":[\"text\","
 	     "{\"type\":\"track\",\"event\":\"e\",\"messageId\":\"n1\"},"
 	     "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
@@ -447,7 +424,7 @@ Test(ingest, timestamps_are_corrected_by_the_clock_skew_of_sent_at)
 	         "\"event\":\"e\",\"userId\":\"u\",\"messageId\":\"sk\","
 	         "\"timestamp\":\"%s\"}]}",
 	         sent, ts);
-	segs(&r, &s, key, "/v1/batch", body);
+	segment_post(&r, &s, key, "/v1/batch", body);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
 	skew = count_ws("SELECT extract(epoch FROM received_at - occurred_at)"
@@ -466,7 +443,7 @@ Test(ingest, missing_or_unknown_write_key_is_401)
 	http_do(&r, "POST", url, NULL, "{}", 2);
 	cr_assert_eq(r.status, 401);
 	resp_free(&r);
-	segs(&r, &s, "wk_nope", "/v1/track", "{}");
+	segment_post(&r, &s, "wk_nope", "/v1/track", "{}");
 	cr_assert_eq(r.status, 401);
 	cr_assert(strstr(jstr(r.json, "error"), "write key") != NULL);
 	resp_free(&r);
@@ -478,7 +455,7 @@ Test(ingest, anonymous_events_merge_into_the_person_on_identify)
 	const char *key = jstr(ws, "write_key");
 	struct resp r;
 
-	segs(&r, &s, key, "/v1/track",
+	segment_post(&r, &s, key, "/v1/track",
 	     "{\"anonymousId\":\"anon-1\",\"event\":\"viewed\","
 	     "\"messageId\":\"am1\"}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
@@ -487,12 +464,12 @@ Test(ingest, anonymous_events_merge_into_the_person_on_identify)
 	                      " = $1 AND person_id IS NULL",
 	                      ws),
 	             1);
-	segs(&r, &s, key, "/v1/identify",
+	segment_post(&r, &s, key, "/v1/identify",
 	     "{\"anonymousId\":\"anon-1\",\"userId\":\"jane\","
 	     "\"messageId\":\"am2\",\"traits\":{\"email\":\"j@example.com\"}}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
-	segs(&r, &s, key, "/v1/track",
+	segment_post(&r, &s, key, "/v1/track",
 	     "{\"anonymousId\":\"anon-1\",\"event\":\"viewed\","
 	     "\"messageId\":\"am3\"}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
@@ -518,7 +495,7 @@ Test(ingest, people_export_and_erase)
 	struct resp r;
 	char path[128], *pid;
 
-	segs(&r, &s, key, "/v1/batch",
+	segment_post(&r, &s, key, "/v1/batch",
 	     "{\"batch\":[{\"type\":\"identify\",\"userId\":\"gone\","
 	     "\"anonymousId\":\"ga\",\"messageId\":\"pe1\",\"traits\":{"
 	     "\"email\":\"gone@example.com\"}},{\"type\":\"track\","
@@ -599,7 +576,7 @@ Test(ingest, rate_limit_answers_429_with_retry_after)
 
 	srv_start(&t, env);
 	for (int i = 0; i < 8; i++) {
-		segs(&r, &t, jstr(ws, "write_key"), "/v1/track",
+		segment_post(&r, &t, jstr(ws, "write_key"), "/v1/track",
 		     "{\"event\":\"e\",\"userId\":\"u\"}");
 		if (r.status == 429) {
 			limited++;
@@ -627,7 +604,7 @@ Test(ingest, c27_terminated_backends_cost_at_most_one_batch)
 	char *ra;
 
 	srv_start(&t, env);
-	segs(&r, &t, jstr(ws, "write_key"), "/v1/track",
+	segment_post(&r, &t, jstr(ws, "write_key"), "/v1/track",
 	     "{\"event\":\"warm\",\"userId\":\"u\"}");
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	resp_free(&r);
@@ -641,7 +618,7 @@ Test(ingest, c27_terminated_backends_cost_at_most_one_batch)
 		         "{\"batch\":[{\"type\":\"track\",\"event\":\"e\","
 		         "\"userId\":\"u\",\"messageId\":\"c27-%d\"}]}",
 		         i);
-		segs(&r, &t, jstr(ws, "write_key"), "/v1/batch", body);
+		segment_post(&r, &t, jstr(ws, "write_key"), "/v1/batch", body);
 		if (r.status != 200) {
 			cr_assert_eq(i, 0, "batch %d failed: %s", i, r.body);
 			cr_assert_eq(r.status, 503);
@@ -693,7 +670,7 @@ load(void *arg)
 			    i ? "," : "", i, mids[i]);
 		}
 		len += (size_t)snprintf(body + len, sizeof(body) - len, "]}");
-		seg(&r, l->t, l->key, "/v1/batch", body, len);
+		segment_post_len(&r, l->t, l->key, "/v1/batch", body, len);
 		if (r.status == 200)
 			for (int i = 0; i < 10 && l->acked < l->cap; i++)
 				memcpy(l->ids[l->acked++], mids[i], 48);
@@ -714,7 +691,7 @@ Test(ingest, kill_9_under_load_loses_no_acknowledged_event)
 	long missing = 0, total = 0;
 
 	srv_start(&t, NULL);
-	segs(&r, &t, jstr(ws, "write_key"), "/v1/track",
+	segment_post(&r, &t, jstr(ws, "write_key"), "/v1/track",
 	     "{\"event\":\"warm\",\"userId\":\"u\"}");
 	resp_free(&r);
 	for (int i = 0; i < 4; i++) {

@@ -47,6 +47,35 @@ track(const cJSON *ws, const char *user, const char *event, int n)
 	resp_free(&r);
 }
 
+/* Saves a scoring model for the workspace; fails the test if refused. */
+static void
+save_model(const cJSON *ws, const char *json)
+{
+	struct resp r;
+
+	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"), json);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+}
+
+/* The workspace's score_events rows as "event=urgent,..." or as
+ * "event,...". */
+static char *
+listed(const cJSON *ws, bool urgency)
+{
+	const char *p[1] = {jstr(ws, "slug")};
+
+	return sql_value(urgency
+	                     ? "SELECT string_agg(event || '=' || urgent,"
+	                       " ',' ORDER BY event) FROM score_events e"
+	                       " JOIN workspaces w ON w.id = e.workspace_id"
+	                       " WHERE w.slug = $1"
+	                     : "SELECT string_agg(event, ',' ORDER BY event)"
+	                       " FROM score_events e JOIN workspaces w"
+	                       " ON w.id = e.workspace_id WHERE w.slug = $1",
+	                 1, p);
+}
+
 static long
 scored(const cJSON *ws, const char *user)
 {
@@ -77,17 +106,10 @@ wait_scored(const cJSON *ws, const char *user)
 Test(score_events, the_saved_model_lists_the_events_it_reads)
 {
 	cJSON *ws = workspace_new("Events Listed");
-	const char *p[1] = {jstr(ws, "slug")};
-	struct resp r;
 	char *v;
 
-	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"), model);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	resp_free(&r);
-	v = sql_value("SELECT string_agg(event, ',' ORDER BY event)"
-	              " FROM score_events e JOIN workspaces w"
-	              " ON w.id = e.workspace_id WHERE w.slug = $1",
-	              1, p);
+	save_model(ws, model);
+	v = listed(ws, false);
 	cr_assert_str_eq(v, ",feature_used,message_sent");
 	free(v);
 	cJSON_Delete(ws);
@@ -96,11 +118,7 @@ Test(score_events, the_saved_model_lists_the_events_it_reads)
 Test(score_events, an_event_the_model_ignores_does_not_queue_its_person)
 {
 	cJSON *ws = workspace_new("Events Ignored");
-	struct resp r;
-
-	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"), model);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	resp_free(&r);
+	save_model(ws, model);
 	track(ws, "idle-user", "page_scrolled", 1);
 	track(ws, "idle-user", "tooltip_shown", 2);
 	track(ws, "busy-user", "message_sent", 1);
@@ -125,15 +143,12 @@ Test(score_events, without_a_saved_model_every_event_queues)
 Test(score_events, a_rule_on_active_days_makes_every_event_count)
 {
 	cJSON *ws = workspace_new("Events Active");
-	struct resp r;
-
-	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"),
+	save_model(
+	    ws,
 	    "{\"fit\":{\"criteria\":[]},\"engagement\":{\"half_life_days\":14,"
 	    "\"signals\":[]},\"rules\":[{\"id\":\"back\","
 	    "\"subject\":\"person\","
 	    "\"when\":{\"active_days\":{\"within_days\":14,\"gte\":3}}}]}");
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	resp_free(&r);
 	track(ws, "returning-user", "page_scrolled", 1);
 	cr_assert(wait_scored(ws, "returning-user"));
 	cJSON_Delete(ws);
@@ -142,32 +157,21 @@ Test(score_events, a_rule_on_active_days_makes_every_event_count)
 Test(score_events, a_rule_event_is_urgent_and_a_signal_event_is_not)
 {
 	cJSON *ws = workspace_new("Events Urgent");
-	const char *p[1] = {jstr(ws, "slug")};
-	struct resp r;
 	char *v;
 
-	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"), model);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	resp_free(&r);
-	v = sql_value("SELECT string_agg(event || '=' || urgent, ','"
-	              " ORDER BY event) FROM score_events e JOIN workspaces w"
-	              " ON w.id = e.workspace_id WHERE w.slug = $1",
-	              1, p);
+	save_model(ws, model);
+	v = listed(ws, true);
 	cr_assert_str_eq(v, "=false,feature_used=false,message_sent=true");
 	free(v);
 
 	/* A rule on the score makes every signal urgent. */
-	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"),
+	save_model(
+	    ws,
 	    "{\"fit\":{\"criteria\":[]},\"engagement\":{\"half_life_days\":14,"
 	    "\"signals\":[{\"event\":\"feature_used\",\"points\":5}]},"
 	    "\"rules\":[{\"id\":\"hot\",\"subject\":\"person\","
 	    "\"when\":{\"score\":{\"gte\":40}}}]}");
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	resp_free(&r);
-	v = sql_value("SELECT string_agg(event || '=' || urgent, ','"
-	              " ORDER BY event) FROM score_events e JOIN workspaces w"
-	              " ON w.id = e.workspace_id WHERE w.slug = $1",
-	              1, p);
+	v = listed(ws, true);
 	cr_assert_str_eq(v, "=false,feature_used=true");
 	free(v);
 	cJSON_Delete(ws);
@@ -222,11 +226,7 @@ queue_delay(const cJSON *ws, const char *user)
 Test(score_events, a_signal_event_queues_behind_rule_events)
 {
 	cJSON *ws = workspace_new("Events Deferred");
-	struct resp r;
-
-	api(&r, &s, "PUT", "/api/v1/scoring", jstr(ws, "admin_token"), model);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	resp_free(&r);
+	save_model(ws, model);
 	watch_queue(ws);
 	track(ws, "signal-user", "feature_used", 1);
 	track(ws, "rule-user", "message_sent", 1);

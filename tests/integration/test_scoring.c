@@ -460,3 +460,54 @@ Test(scoring, the_default_model_qualifies_product_signals_without_setup)
 	free(signup), free(buyer), free(doer), free(idle), free(t);
 	cJSON_Delete(ws);
 }
+
+/* A use counts after a release view however long ago the view was, even
+ * when the view is older than everything the model reads (a half-life
+ * of a tenth of a day reads today only); a use by someone who never
+ * viewed the release does not count. */
+Test(scoring, a_view_before_the_window_still_attributes_a_use_inside_it)
+{
+	cJSON *ws = workspace_new("Attribution window");
+	char w[24], path[64];
+	struct resp r;
+
+	fx_ws_id(ws, w, sizeof(w));
+	fx_model(w, "{" FIT ", \"engagement\": {\"half_life_days\": 0.1,"
+	            " \"signals\": [{\"event\": \"feature_used\","
+	            " \"points\": 5, \"after_viewing_release\": true}]},"
+	            " \"rules\": []}");
+	char *viewer = fx_person(w, "viewer", "Viewer", NULL, NULL, NULL);
+	char *stranger = fx_person(w, "stranger", "Stranger", NULL, NULL, NULL);
+	char *viz = fx_release(w, "data-viz", "Data visualization", "{charts}");
+	char *d3 = fx_ago("-3 days"), *now = fx_ago("-1 second");
+
+	fx_event(w, viewer, "release_viewed", NULL, viz, "{}", d3, 1);
+	fx_event(w, viewer, "track", "feature_used", NULL,
+	         "{\"feature\": \"charts\"}", now, 2);
+	fx_event(w, stranger, "track", "feature_used", NULL,
+	         "{\"feature\": \"charts\"}", now, 2);
+	fx_wait_scored(w);
+
+	snprintf(path, sizeof(path), "/api/v1/leads/%s", viewer);
+	api(&r, &s, "GET", path, jstr(ws, "admin_token"), NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	const cJSON *feat = find_reason(
+	    cJSON_GetObjectItemCaseSensitive(r.json, "reasons"), "feature_used",
+	    "Data visualization");
+	cr_assert_not_null(feat, "%s", r.body);
+	cr_assert_eq(num(feat, "count"), 2);
+	cr_assert_float_eq(num(r.json, "engagement"), 10, 0.01, "%s", r.body);
+	resp_free(&r);
+
+	snprintf(path, sizeof(path), "/api/v1/leads/%s", stranger);
+	api(&r, &s, "GET", path, jstr(ws, "admin_token"), NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_null(find_reason(
+	                   cJSON_GetObjectItemCaseSensitive(r.json, "reasons"),
+	                   "feature_used", NULL),
+	               "%s", r.body);
+	cr_assert_float_eq(num(r.json, "engagement"), 0, 0.01, "%s", r.body);
+	resp_free(&r);
+	free(viewer), free(stranger), free(viz), free(d3), free(now);
+	cJSON_Delete(ws);
+}

@@ -244,6 +244,13 @@ void
 segment_post(struct resp *r, const struct srv *s, const char *key,
              const char *path, const char *json)
 {
+	segment_post_len(r, s, key, path, json, strlen(json));
+}
+
+void
+segment_post_len(struct resp *r, const struct srv *s, const char *key,
+                 const char *path, const char *body, size_t len)
+{
 	char user[256], b64[400], auth[480], url[256];
 	const char *headers[3] = {auth, "Content-Type: application/json", NULL};
 
@@ -252,7 +259,7 @@ segment_post(struct resp *r, const struct srv *s, const char *key,
 	                  strlen(user), sodium_base64_VARIANT_ORIGINAL);
 	snprintf(auth, sizeof(auth), "Authorization: Basic %s", b64);
 	snprintf(url, sizeof(url), "%s%s", s->url, path);
-	http_do(r, "POST", url, headers, json, strlen(json));
+	http_do(r, "POST", url, headers, body, len);
 }
 
 static PGconn *

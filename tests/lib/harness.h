@@ -40,7 +40,7 @@ bool srv_log_has(const struct srv *s, const char *text);
 /* One HTTP request.  headers is a NULL-terminated list of "Name: value"
  * lines (may be NULL); body may be NULL. */
 void http_do(struct resp *r, const char *method, const char *url,
-	     const char *const *headers, const char *body, size_t len);
+             const char *const *headers, const char *body, size_t len);
 void resp_free(struct resp *r);
 
 /* Returns the response header value (malloc'd) or NULL. */
@@ -49,12 +49,14 @@ char *resp_header(const struct resp *r, const char *name);
 /* Convenience: method + path on srv with optional bearer token and JSON
  * body text. */
 void api(struct resp *r, const struct srv *s, const char *method,
-	 const char *path, const char *token, const char *json);
+         const char *path, const char *token, const char *json);
 
 /* POSTs a JSON body to a Segment endpoint (path) with the write key as
- * the Basic user name. */
+ * the Basic user name; segment_post_len for len bytes of body. */
 void segment_post(struct resp *r, const struct srv *s, const char *key,
                   const char *path, const char *json);
+void segment_post_len(struct resp *r, const struct srv *s, const char *key,
+                      const char *path, const char *body, size_t len);
 
 /* Runs SQL with text parameters on the test database; aborts the test on
  * error.  The caller PQclear()s the result. */
