@@ -201,9 +201,9 @@ if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
 	t0="$(date +%s.%N)"
 	echo "alert-latency: background ingest at up to $rate events/s" \
 	     "($conns connections, ${delay} ms apart, 20-event batches)"
-	# ALERT_BENCH_WARMUP seconds of load before measuring (default 0):
+	# ALERT_BENCH_WARMUP seconds of load before measuring (default 10):
 	# the first scoring of each of the 5,000 load users happens then.
-	sleep "${ALERT_BENCH_WARMUP:-0}"
+	sleep "${ALERT_BENCH_WARMUP:-10}"
 fi
 "$py" "$tmp/bench.py" "$count" "$port" "$hook" "$ws" "$tmp/slack.jsonl" measure "$tmp/state.json"
 if [ -n "${load_pid:-}" ]; then
