@@ -65,7 +65,8 @@ test: deps all
 bench: deps all
 	@out=/tmp/herald-bench-results.$$(date -u +%Y%m%dT%H%M%SZ); \
 	OUT=$$out bench/run.sh && \
-	INGEST_RESULTS=$$out/results.jsonl bench/alert-latency.sh 100
+	INGEST_RESULTS=$$out/results.jsonl bench/alert-latency.sh 100 && \
+	bench/score-drain.sh 5000
 
 lint:
 	@scripts/lint.sh

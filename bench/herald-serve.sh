@@ -4,6 +4,8 @@
 # `herald` schema in the bench database (the kit's own `events` table
 # lives in `public`), makes sure the `bench` workspace accepts WRITE_KEY,
 # then becomes `herald serve` (same PID, so the kit measures it).
+# HERALD_BENCH_MODEL names a scoring model (JSON file) to save for the
+# workspace first; without it the default model scores every event.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 : "${PGHOST:?PGHOST missing (run from the bench kit)}"
@@ -23,6 +25,15 @@ else
 UPDATE herald.workspaces
    SET write_key_hash = encode(sha256(convert_to(:'key', 'UTF8')), 'hex')
  WHERE slug = 'bench';
+SQL
+fi
+if [ -n "${HERALD_BENCH_MODEL:-}" ]; then
+	PGOPTIONS="-c search_path=herald" "${psql[@]}" \
+		-v model="$(cat "$HERALD_BENCH_MODEL")" <<'SQL' >/dev/null
+INSERT INTO scoring_models (workspace_id, version, model, author)
+SELECT w.id, coalesce(max(m.version), 0) + 1, :'model'::jsonb, 'bench'
+  FROM workspaces w LEFT JOIN scoring_models m ON m.workspace_id = w.id
+ WHERE w.slug = 'bench' GROUP BY w.id;
 SQL
 fi
 exec "$top/bin/herald" serve

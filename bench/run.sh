@@ -6,7 +6,10 @@
 #
 # Env: BENCH_KIT (default: shared/bench-peer next to the checkout),
 #      SECS, WARMUP, QUIET_MAX, WORKLOADS, PEER_VARIANTS, SKIP_CEILINGS,
-#      OUT - passed to the kit's bench.sh.
+#      OUT - passed to the kit's bench.sh; HERALD_BENCH_MODEL (absolute
+#      path of a scoring model for Herald's workspace, e.g.
+#      bench/model-ignores-load.json; default: the default model, which
+#      rescores the person of every event).
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 
