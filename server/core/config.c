@@ -21,9 +21,12 @@ struct var {
 };
 
 static const struct var vars[] = {
-    {"HERALD_DATABASE_URL", K_STRING, "", "the private dev cluster",
-     "libpq connection string or URI (unset: libpq's `PG*` variables; "
-     "`make run` points it at the private cluster)"},
+    {"HERALD_DATABASE_URL", K_STRING, "",
+     "the checkout's private cluster, else libpq's `PG*` variables",
+     "libpq connection string or URI; unset, Herald uses database "
+     "`herald` of the private cluster that `make run` started under the "
+     "checkout (`.pg/`) when its socket is there and no `PGHOST` or "
+     "`PGSERVICE` is set"},
     {"HERALD_LISTEN", K_LISTEN, "127.0.0.1:8080", "`127.0.0.1:8080`",
      "address and port"},
     {"HERALD_PUBLIC_URL", K_URL, "http://127.0.0.1:8080",
@@ -149,6 +152,26 @@ apply(const struct var *v, const char *text)
 	}
 }
 
+/* With no HERALD_DATABASE_URL and no PGHOST or PGSERVICE: database
+ * herald of the private cluster under the checkout, when it runs. */
+static void
+private_cluster(void)
+{
+	static char url[PATH_MAX + 64];
+	char sock[PATH_MAX];
+
+	if (*config.database_url != '\0' || config.home == NULL ||
+	    getenv("PGHOST") != NULL || getenv("PGSERVICE") != NULL)
+		return;
+	if (snprintf(sock, sizeof(sock), "%s/.pg/run/.s.PGSQL.5432",
+	             config.home) >= (int)sizeof(sock) ||
+	    access(sock, F_OK) != 0)
+		return;
+	snprintf(url, sizeof(url),
+	         "host='%s/.pg/run' user=postgres dbname=herald", config.home);
+	config.database_url = url;
+}
+
 bool
 config_load(char *err, size_t errlen)
 {
@@ -164,6 +187,7 @@ config_load(char *err, size_t errlen)
 			return false;
 		}
 	}
+	private_cluster();
 	log_set_level(config.log_level);
 	return true;
 }

@@ -134,3 +134,49 @@ Test(cli, workspace_create_names_a_bad_or_taken_slug_and_prints_no_secret)
 	    0);
 	cJSON_Delete(ws);
 }
+
+/* Without HERALD_DATABASE_URL a command reaches the private cluster that
+ * `make run` keeps under the checkout (here a home whose .pg/run holds
+ * the test cluster's socket), not libpq's default socket. */
+Test(cli, without_a_database_url_commands_use_the_private_cluster)
+{
+	const char *url = getenv("HERALD_DATABASE_URL"), *h, *tmp;
+	char host[512], home[600], cmd[4096], out[4096];
+	size_t n;
+	FILE *f;
+	int rc;
+
+	cr_assert_not_null(url);
+	h = strstr(url, "host=");
+	cr_assert_not_null(h, "test database URL without host=: %s", url);
+	n = strcspn(h + 5, " ");
+	snprintf(host, sizeof(host), "%.*s", (int)n, h + 5);
+	tmp = getenv("HERALD_TEST_TMP");
+	snprintf(home, sizeof(home), "%s/home-%d", tmp ? tmp : "/tmp",
+	         (int)getpid());
+	snprintf(cmd, sizeof(cmd),
+	         "mkdir -p %s/.pg/run && ln -sf %s/.s.PGSQL.5432 "
+	         "%s/.pg/run/.s.PGSQL.5432 && ln -sfn %s/migrations "
+	         "%s/migrations",
+	         home, host, home, getenv("HERALD_HOME"), home);
+	cr_assert_eq(run(cmd), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "env -u HERALD_DATABASE_URL -u PGHOST -u PGSERVICE "
+	         "HERALD_HOME=%s %s migrate 2>&1",
+	         home, herald_bin());
+	f = popen(cmd, "r");
+	cr_assert_not_null(f);
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	rc = pclose(f);
+	/* Either it migrated database herald of that cluster, or it was
+	 * refused there (no such database): both name no other socket. */
+	if (rc != 0)
+		cr_assert(strstr(out, home) != NULL &&
+		              strstr(out, "migrations folder") == NULL,
+		          "%s", out);
+	else
+		cr_assert_neq(access("/var/run/postgresql/.s.PGSQL.5432",
+		                     F_OK),
+		              0, "%s", out);
+}
