@@ -9,6 +9,14 @@ function items(data) {
   return list(pick(data, 'releases', 'items', 'data'));
 }
 
+// Drafts, then scheduled, then published; newest first within each.
+const RANK = { draft: 0, scheduled: 1, published: 2 };
+function byDate(a, b) {
+  const at = (r) => Date.parse(pick(r, 'published_at', 'publish_at',
+    'updated_at', 'created_at')) || 0;
+  return (RANK[a.status] ?? 0) - (RANK[b.status] ?? 0) || at(b) - at(a);
+}
+
 // Fills the views cells of published releases from their stats.
 async function fillNumbers(rows, cells) {
   await Promise.all(rows.map(async (r) => {
@@ -43,6 +51,7 @@ export async function releasesView(main, ctx) {
   await loadInto(body, async () => {
     let rows = items(await get('/releases'));
     if (status) rows = rows.filter((r) => r.status === status);
+    rows.sort(byDate);
     if (rows.length === 0) {
       return empty(status ? `No ${status} releases` : 'No releases yet',
         'Write your first release note: it appears in the widget and on '
