@@ -110,6 +110,31 @@ http_route_match(const char *method, const char *path,
 	return -1;
 }
 
+/* The methods routed for path, comma separated, for a 405's Allow. */
+static void
+allowed_methods(const char *path, char *out, size_t outlen)
+{
+	char params[HTTP_MAX_PARAMS][256];
+	int n, used = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < srv.nroutes; i++) {
+		const char *m = srv.routes[i]->method;
+		bool seen = false;
+
+		if (!match(srv.routes[i]->pattern, path, params, &n))
+			continue;
+		for (int j = 0; j < i && !seen; j++)
+			seen = strcmp(srv.routes[j]->method, m) == 0 &&
+			       match(srv.routes[j]->pattern, path, params, &n);
+		if (!seen)
+			used += snprintf(out + used, outlen - (size_t)used,
+			                 "%s%s", used ? ", " : "", m);
+		if ((size_t)used >= outlen)
+			break;
+	}
+}
+
 /* ---- request accessors ------------------------------------------------ */
 
 const char *
@@ -359,9 +384,14 @@ static void
 dispatch(struct http_req *req)
 {
 	if (req->route == NULL) {
-		if (req->status == 405)
+		if (req->status == 405) {
+			char allow[256];
+
+			allowed_methods(req->path, allow, sizeof(allow));
+			http_add_header(req, "Allow", allow);
 			http_error(req, 405, "method %s not allowed on %s",
 			           req->method, req->path);
+		}
 		else
 			http_error(req, 404, "no such resource: %s", req->path);
 		return;

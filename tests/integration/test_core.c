@@ -58,6 +58,7 @@ Test(core, every_response_carries_a_request_id)
 Test(core, unknown_path_is_a_json_404_and_wrong_method_a_405)
 {
 	struct resp r;
+	char *allow;
 
 	api(&r, &s, "GET", "/no/such/thing", NULL, NULL);
 	cr_assert_eq(r.status, 404);
@@ -66,6 +67,15 @@ Test(core, unknown_path_is_a_json_404_and_wrong_method_a_405)
 	api(&r, &s, "DELETE", "/healthz", NULL, NULL);
 	cr_assert_eq(r.status, 405);
 	cr_assert(strstr(jstr(r.json, "error"), "DELETE") != NULL);
+	allow = resp_header(&r, "Allow");
+	cr_assert_str_eq(allow ? allow : "(none)", "GET");
+	free(allow);
+	resp_free(&r);
+	api(&r, &s, "DELETE", "/api/v1/releases", NULL, NULL);
+	cr_assert_eq(r.status, 405);
+	allow = resp_header(&r, "Allow");
+	cr_assert_str_eq(allow ? allow : "(none)", "GET, POST");
+	free(allow);
 	resp_free(&r);
 }
 
