@@ -595,7 +595,7 @@ handle(struct batch *b, cJSON *root)
 		return;
 	}
 	code = widget_identify(&b->ws, token, body_string(root, "user_id"),
-	                       anon, &b->who, msg, sizeof(msg));
+	                       anon, false, &b->who, msg, sizeof(msg));
 	if (code == 503) {
 		widget_unavailable(b->req);
 		return;

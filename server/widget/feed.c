@@ -1,6 +1,7 @@
 /* Herald - GET /api/v1/widget/{pk}/releases: the published releases this
  * visitor may see, newest first, with read state, reactions and the
- * unread count kept on the server (so every device agrees). */
+ * unread count kept on the server (so every device agrees).  A robot
+ * gets the feed too, but nothing of its visit is stored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "store/db.h"
+#include "widget/robots.h"
 #include "widget/widget.h"
 
 static const char feed_sql[] =
@@ -122,6 +124,7 @@ releases_get(struct http_req *req)
 	struct widget_who who = {0};
 	char msg[256] = "";
 	cJSON *root = NULL;
+	bool robot = robots_user_agent(http_header(req, "User-Agent"));
 	int st = widget_ws_load(http_param(req, 0), &ws);
 
 	req->workspace_id = ws.id;
@@ -139,7 +142,7 @@ releases_get(struct http_req *req)
 	http_add_header(req, "Cache-Control", "private, no-store");
 	st = widget_identify(
 	    &ws, widget_bearer(req), http_query(req, "user_id"),
-	    http_query(req, "anonymous_id"), &who, msg, sizeof(msg));
+	    http_query(req, "anonymous_id"), robot, &who, msg, sizeof(msg));
 	if (st == 200)
 		st = feed_build(&ws, &who, &root);
 	if (st == 200)

@@ -755,6 +755,159 @@ Test(widget, a_view_from_headless_chrome_is_answered_but_not_counted)
 	fixture_free(&f);
 }
 
+static double
+seen_ago(const struct fixture *f, const char *ext)
+{
+	const char *p[2] = {f->id, ext};
+	char *v = sql_value("SELECT extract(epoch FROM now() - last_seen_at)"
+	                    " FROM persons WHERE workspace_id = $1::bigint"
+	                    " AND external_id = $2",
+	                    2, p);
+	double ago = strtod(v, NULL);
+
+	cr_assert(v[0] != '\0', "no person %s", ext);
+	free(v);
+	return ago;
+}
+
+static void
+seen_set(const struct fixture *f, const char *ext, const char *ago)
+{
+	const char *p[3] = {f->id, ext, ago};
+
+	sql_long("UPDATE persons SET last_seen_at = now() - $3::interval"
+	         " WHERE workspace_id = $1::bigint AND external_id = $2"
+	         " RETURNING 1",
+	         3, p);
+}
+
+static long
+seen_count(const struct fixture *f, const char *ext)
+{
+	const char *p[2] = {f->id, ext};
+
+	return sql_long("SELECT count(*) FROM persons"
+	                " WHERE workspace_id = $1::bigint AND external_id = $2",
+	                2, p);
+}
+
+/* Waits (10 s at most) until the scorer has taken f's queue. */
+static void
+wait_scored(const struct fixture *f)
+{
+	const char *p[1] = {f->id};
+
+	for (int i = 0; i < 200; i++) {
+		if (sql_long("SELECT count(*) FROM score_queue"
+		             " WHERE workspace_id = $1::bigint",
+		             1, p) == 0)
+			return;
+		usleep(50 * 1000);
+	}
+	cr_assert_fail("score queue not drained");
+}
+
+/* Everything a visit could write for workspace f, as one text. */
+static char *
+visit_state(const struct fixture *f)
+{
+	const char *p[1] = {f->id};
+
+	return sql_value(
+	    "SELECT (SELECT count(*) || ' ' || coalesce(string_agg("
+	    "  external_id || ' ' || first_seen_at || ' ' || last_seen_at"
+	    "  || ' ' || traits::text, ',' ORDER BY id), '')"
+	    "  FROM persons WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM anonymous_ids"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM events"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM score_queue"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM person_scores"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM release_reads"
+	    "  WHERE workspace_id = $1::bigint)",
+	    1, p);
+}
+
+static void
+robot_feed(struct resp *r, const struct fixture *f, const char *anon,
+           const char *token, const char *ua)
+{
+	char url[256], auth[1024];
+	const char *h[3] = {ua, auth, NULL};
+
+	snprintf(url, sizeof(url), "%s/api/v1/widget/%s/releases%s%s", s.url,
+	         f->pk, anon ? "?anonymous_id=" : "", anon ? anon : "");
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	http_do(r, "GET", url, h, NULL, 0);
+}
+
+Test(widget, a_robot_with_an_identity_token_creates_and_scores_no_one)
+{
+	struct fixture f;
+	struct resp r;
+	char body[2048], rel[40], *tok, *known, *before, *after;
+	const char *ua[] = {"User-Agent: Mozilla/5.0 (X11; Linux x86_64) "
+	                    "AppleWebKit/537.36 (KHTML, like Gecko) "
+	                    "HeadlessChrome/120.0.0.0 Safari/537.36",
+	                    NULL};
+
+	fixture_new(&f);
+	release_add(f.id, "pro-only", "published", "{\"plan\":[\"pro\"]}", rel);
+	/* "kim" is known already (stored by an ordinary visit). */
+	known = token_for(f.secret, "kim", 600, NULL);
+	feed(&r, &f, "a_kimlaptop", known);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	seen_set(&f, "kim", "1 day");
+	wait_scored(&f);
+	tok = token_for(f.secret, "robo", 600,
+	                "{\"email\":\"robo@acme.example\",\"traits\":"
+	                "{\"plan\":\"pro\"}}");
+	before = visit_state(&f);
+	cr_assert(strncmp(before, "1 kim ", 6) == 0, "%s", before);
+
+	/* The feed is served as to anyone, audience from the claims. */
+	robot_feed(&r, &f, "a_robot0001", tok, ua[0]);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases")), 4);
+	cr_assert_eq(json_long(r.json, "unread"), 4);
+	cr_assert_str_eq(jstr(r.json, "anonymous_id"), "a_robot0001");
+	resp_free(&r);
+	robot_feed(&r, &f, NULL, known, ua[0]);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "unread"), 3);
+	resp_free(&r);
+	/* A bad token is still refused. */
+	robot_feed(&r, &f, NULL, "not.a.token", ua[0]);
+	cr_assert_eq(r.status, 401, "%s", r.body);
+	resp_free(&r);
+
+	snprintf(body, sizeof(body),
+	         "{\"token\":\"%s\",\"anonymous_id\":\"a_robot0001\","
+	         "\"events\":[{\"id\":\"rb1\",\"type\":\"release_viewed\","
+	         "\"release_id\":\"%s\"},{\"id\":\"rb2\",\"type\":"
+	         "\"releases_marked_read\"}]}",
+	         tok, f.rel[0]);
+	post(&r, &f, body, ua);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "accepted"), 0);
+	cr_assert_eq(json_long(r.json, "ignored"), 2);
+	resp_free(&r);
+
+	after = visit_state(&f);
+	cr_assert_str_eq(after, before);
+	cr_assert_eq(seen_count(&f, "robo"), 0);
+	free(before);
+	free(after);
+	free(known);
+	free(tok);
+	fixture_free(&f);
+}
+
 /* C-10 */
 #define THUMBS "\xf0\x9f\x91\x8d" /* U+1F44D */
 
