@@ -908,6 +908,79 @@ Test(widget, a_robot_with_an_identity_token_creates_and_scores_no_one)
 	fixture_free(&f);
 }
 
+Test(widget, later_visits_move_last_seen_forward_but_not_every_poll)
+{
+	struct fixture f;
+	struct resp r;
+	char body[1024], ts[40], *tok;
+	const char *p[1];
+	time_t now = time(NULL);
+
+	fixture_new(&f);
+	tok = token_for(f.secret, "lee", 600, NULL);
+	feed(&r, &f, "a_leedesk01", tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	p[0] = f.id;
+	char *first = sql_value("SELECT first_seen_at FROM persons"
+	                        " WHERE workspace_id = $1::bigint",
+	                        1, p);
+
+	/* A feed load three days later moves it to now. */
+	seen_set(&f, "lee", "3 days");
+	cr_assert_gt(seen_ago(&f, "lee"), 3 * 86400 - 5);
+	feed(&r, &f, "a_leedesk01", tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	cr_assert_lt(seen_ago(&f, "lee"), 5.0);
+
+	/* A poll within the minute does not write. */
+	seen_set(&f, "lee", "30 seconds");
+	feed(&r, &f, "a_leedesk01", tok);
+	resp_free(&r);
+	cr_assert_gt(seen_ago(&f, "lee"), 29.0);
+
+	/* Events move it to the latest event of the batch. */
+	seen_set(&f, "lee", "2 days");
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ",
+	         gmtime(&(time_t){now - 3600}));
+	snprintf(body, sizeof(body),
+	         "{\"token\":\"%s\",\"anonymous_id\":\"a_leedesk01\","
+	         "\"events\":[{\"id\":\"ls1\",\"type\":"
+	         "\"widget_opened\",\"ts\":\"%s\"}]}",
+	         tok, ts);
+	post(&r, &f, body, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "accepted"), 1, "%s", r.body);
+	resp_free(&r);
+	double ago = seen_ago(&f, "lee");
+	cr_assert(ago > 3600 - 10 && ago < 3600 + 10, "ago %.0f", ago);
+
+	/* An older event does not move it back. */
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ",
+	         gmtime(&(time_t){now - 7200}));
+	snprintf(body, sizeof(body),
+	         "{\"token\":\"%s\",\"anonymous_id\":\"a_leedesk01\","
+	         "\"events\":[{\"id\":\"ls2\",\"type\":"
+	         "\"widget_opened\",\"ts\":\"%s\"}]}",
+	         tok, ts);
+	post(&r, &f, body, NULL);
+	cr_assert_eq(json_long(r.json, "accepted"), 1, "%s", r.body);
+	resp_free(&r);
+	ago = seen_ago(&f, "lee");
+	cr_assert(ago > 3600 - 10 && ago < 3600 + 10, "ago %.0f", ago);
+
+	/* first_seen_at never moves. */
+	char *first2 = sql_value("SELECT first_seen_at FROM persons"
+	                         " WHERE workspace_id = $1::bigint",
+	                         1, p);
+	cr_assert_str_eq(first2, first);
+	free(first);
+	free(first2);
+	free(tok);
+	fixture_free(&f);
+}
+
 /* C-10 */
 #define THUMBS "\xf0\x9f\x91\x8d" /* U+1F44D */
 
