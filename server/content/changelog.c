@@ -148,7 +148,9 @@ changelog_not_found(struct http_req *req, const char *what)
 	page_raw(&p, "<!doctype html>\n<html lang=\"en\">\n<head>\n"
 	             "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	             "content=\"width=device-width, initial-scale=1\">\n"
-	             "<title>Not found</title>\n</head>\n<body>\n<main>\n"
+	             "<title>Not found</title>\n<link rel=\"icon\" "
+	             "type=\"image/svg+xml\" href=\"/favicon.svg\">\n"
+	             "</head>\n<body>\n<main>\n"
 	             "<h1>Not found</h1>\n<p>There is no ");
 	page_text(&p, what);
 	page_raw(&p, " here.</p>\n</main>\n</body>\n</html>\n");
@@ -501,7 +503,23 @@ changelog_icon_svg(struct http_req *req)
 	static_reply(req, "image/svg+xml", changelog_icon);
 }
 
+/* The site icon, for /favicon.ico requests browsers make by themselves
+ * and for pages that link /favicon.svg (the demo, the admin app). */
+static void
+site_icon(struct http_req *req)
+{
+	char *copy = strdup(changelog_icon);
+
+	if (copy == NULL) {
+		http_error(req, 500, "out of memory");
+		return;
+	}
+	changelog_reply(req, "image/svg+xml", copy, strlen(copy), 604800);
+}
+
 const struct route changelog_routes[] = {
+    {"GET", "/favicon.svg", site_icon, 0},
+    {"GET", "/favicon.ico", site_icon, 0},
     {"GET", "/c/{}/style.css", changelog_style, 0},
     {"GET", "/c/{}/icon.svg", changelog_icon_svg, 0},
     {"GET", "/c/{}/feed.atom", feed_atom, 0},
