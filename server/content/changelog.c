@@ -453,6 +453,42 @@ release_page(struct page *p, struct view *v, const PGresult *r)
 	free(desc);
 }
 
+/* An unknown page of a known changelog: 404 in the changelog's look,
+ * with the way back to it. */
+static void
+release_missing(struct http_req *req, const struct changelog_ws *ws)
+{
+	struct page p;
+	struct view v;
+	char title[320];
+
+	view_init(&v, ws);
+	snprintf(title, sizeof(title), "Not found - %s changelog", ws->name);
+	v.title = title;
+	v.description = "There is no such page in this changelog.";
+	page_init(&p);
+	head(&p, &v);
+	top(&p, &v);
+	page_raw(&p, "<article class=\"release\" aria-labelledby=\"nf\">\n"
+	             "<h1 id=\"nf\">Page not found</h1>\n"
+	             "<p>There is no such page in the ");
+	page_text(&p, ws->name);
+	page_raw(&p, " changelog.  It may have been renamed or removed.</p>\n"
+	             "<p><a href=\"");
+	page_text(&p, v.base);
+	page_raw(&p, "\">&larr; All releases</a></p>\n</article>\n");
+	bottom(&p, &v);
+	security_headers(req);
+	http_add_header(req, "Cache-Control", "no-cache");
+	if (!p.ok) {
+		page_cleanup(&p);
+		http_error(req, 404, "not found");
+		return;
+	}
+	http_reply(req, 404, "text/html; charset=utf-8", p.b.data, p.b.len);
+	page_cleanup(&p);
+}
+
 static void
 changelog_release(struct http_req *req)
 {
@@ -469,7 +505,7 @@ changelog_release(struct http_req *req)
 		return;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		changelog_not_found(req, "release");
+		release_missing(req, &ws);
 		return;
 	}
 	view_init(&v, &ws);
