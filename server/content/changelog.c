@@ -148,7 +148,9 @@ changelog_not_found(struct http_req *req, const char *what)
 	page_raw(&p, "<!doctype html>\n<html lang=\"en\">\n<head>\n"
 	             "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
 	             "content=\"width=device-width, initial-scale=1\">\n"
-	             "<title>Not found</title>\n</head>\n<body>\n<main>\n"
+	             "<title>Not found</title>\n<link rel=\"icon\" "
+	             "type=\"image/svg+xml\" href=\"/favicon.svg\">\n"
+	             "</head>\n<body>\n<main>\n"
 	             "<h1>Not found</h1>\n<p>There is no ");
 	page_text(&p, what);
 	page_raw(&p, " here.</p>\n</main>\n</body>\n</html>\n");
@@ -451,6 +453,42 @@ release_page(struct page *p, struct view *v, const PGresult *r)
 	free(desc);
 }
 
+/* An unknown page of a known changelog: 404 in the changelog's look,
+ * with the way back to it. */
+static void
+release_missing(struct http_req *req, const struct changelog_ws *ws)
+{
+	struct page p;
+	struct view v;
+	char title[320];
+
+	view_init(&v, ws);
+	snprintf(title, sizeof(title), "Not found - %s changelog", ws->name);
+	v.title = title;
+	v.description = "There is no such page in this changelog.";
+	page_init(&p);
+	head(&p, &v);
+	top(&p, &v);
+	page_raw(&p, "<article class=\"release\" aria-labelledby=\"nf\">\n"
+	             "<h1 id=\"nf\">Page not found</h1>\n"
+	             "<p>There is no such page in the ");
+	page_text(&p, ws->name);
+	page_raw(&p, " changelog.  It may have been renamed or removed.</p>\n"
+	             "<p><a href=\"");
+	page_text(&p, v.base);
+	page_raw(&p, "\">&larr; All releases</a></p>\n</article>\n");
+	bottom(&p, &v);
+	security_headers(req);
+	http_add_header(req, "Cache-Control", "no-cache");
+	if (!p.ok) {
+		page_cleanup(&p);
+		http_error(req, 404, "not found");
+		return;
+	}
+	http_reply(req, 404, "text/html; charset=utf-8", p.b.data, p.b.len);
+	page_cleanup(&p);
+}
+
 static void
 changelog_release(struct http_req *req)
 {
@@ -467,7 +505,7 @@ changelog_release(struct http_req *req)
 		return;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		changelog_not_found(req, "release");
+		release_missing(req, &ws);
 		return;
 	}
 	view_init(&v, &ws);
@@ -501,7 +539,23 @@ changelog_icon_svg(struct http_req *req)
 	static_reply(req, "image/svg+xml", changelog_icon);
 }
 
+/* The site icon, for /favicon.ico requests browsers make by themselves
+ * and for pages that link /favicon.svg (the demo, the admin app). */
+static void
+site_icon(struct http_req *req)
+{
+	char *copy = strdup(changelog_icon);
+
+	if (copy == NULL) {
+		http_error(req, 500, "out of memory");
+		return;
+	}
+	changelog_reply(req, "image/svg+xml", copy, strlen(copy), 604800);
+}
+
 const struct route changelog_routes[] = {
+    {"GET", "/favicon.svg", site_icon, 0},
+    {"GET", "/favicon.ico", site_icon, 0},
     {"GET", "/c/{}/style.css", changelog_style, 0},
     {"GET", "/c/{}/icon.svg", changelog_icon_svg, 0},
     {"GET", "/c/{}/feed.atom", feed_atom, 0},

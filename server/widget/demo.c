@@ -20,6 +20,7 @@ static const char page_head[] =
     "<meta name=\"viewport\" content=\"width=device-width, "
     "initial-scale=1\">\n"
     "<title>Acme Analytics - Herald widget demo</title>\n"
+    "<link rel=\"icon\" type=\"image/svg+xml\" href=\"/favicon.svg\">\n"
     "<style>body{font-family:system-ui,sans-serif;margin:0;"
     "background:#f5f6f8;color:#1d2330}"
     "header{display:flex;align-items:center;justify-content:space-between;"

@@ -42,7 +42,8 @@ struct batch {
 	cJSON *rejected;    /* refused while validating */
 	cJSON *db_rejected; /* refused while storing (reset on retry) */
 	long accepted, duplicates;
-	struct buf ids; /* "{1,2,...}" of stored events with a person */
+	struct buf ids;   /* "{1,2,...}" of stored events with a person */
+	char last_at[40]; /* latest occurred_at among them */
 };
 
 enum step { STEP_STORE, STEP_SKIP, STEP_REFUSE };
@@ -302,6 +303,8 @@ insert_event(struct batch *b, const struct ev *ev, const char *message_id)
 	    !buf_printf(&b->ids, "%s%s", b->ids.len > 1 ? "," : "",
 	                PQgetvalue(r, 0, 0)))
 		abort(); /* the buffer's cap fits EVENTS_MAX ids */
+	if (st == DB_OK && strcmp(ev->occurred_at, b->last_at) > 0)
+		memcpy(b->last_at, ev->occurred_at, sizeof(b->last_at));
 	PQclear(r);
 	return st;
 }
@@ -354,6 +357,22 @@ store_one(struct batch *b, struct ev *ev)
 	return insert_event(b, ev, message_id);
 }
 
+/* "Last active": moves the person's last_seen_at to the latest event
+ * stored (never in the future) when that is more than a minute ahead.
+ * Before the rollups, so persons is locked before person_daily and
+ * score_queue, as the ingest writer does. */
+static enum db_status
+seen_forward(struct batch *b, const char *pid)
+{
+	const char *v[3] = {b->wsid, pid, b->last_at};
+
+	return q(b, NULL,
+	         "UPDATE persons SET last_seen_at = $3::timestamptz"
+	         " WHERE workspace_id = $1 AND id = $2::bigint"
+	         "  AND last_seen_at < $3::timestamptz - interval '1 minute'",
+	         3, v);
+}
+
 static enum db_status
 rollup(struct batch *b)
 {
@@ -367,6 +386,9 @@ rollup(struct batch *b)
 		abort();
 	snprintf(pid, sizeof(pid), "%lld", (long long)b->who.person_id);
 	v[2] = b->ids.data;
+	st = seen_forward(b, pid);
+	if (st != DB_OK)
+		return st;
 	st = q(b, NULL,
 	       "INSERT INTO person_daily (workspace_id, person_id, day, event,"
 	       " count, value)"
@@ -401,6 +423,7 @@ attempt_reset(struct batch *b)
 	b->db_rejected = cJSON_CreateArray();
 	b->accepted = 0;
 	b->duplicates = 0;
+	b->last_at[0] = '\0';
 	buf_cleanup(&b->ids);
 	buf_init(&b->ids, 24 * EVENTS_MAX + 8);
 	if (!buf_puts(&b->ids, "{"))
@@ -595,7 +618,7 @@ handle(struct batch *b, cJSON *root)
 		return;
 	}
 	code = widget_identify(&b->ws, token, body_string(root, "user_id"),
-	                       anon, &b->who, msg, sizeof(msg));
+	                       anon, false, &b->who, msg, sizeof(msg));
 	if (code == 503) {
 		widget_unavailable(b->req);
 		return;

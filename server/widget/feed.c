@@ -1,6 +1,7 @@
 /* Herald - GET /api/v1/widget/{pk}/releases: the published releases this
  * visitor may see, newest first, with read state, reactions and the
- * unread count kept on the server (so every device agrees). */
+ * unread count kept on the server (so every device agrees).  A robot
+ * gets the feed too, but nothing of its visit is stored. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +9,16 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "store/db.h"
+#include "widget/robots.h"
 #include "widget/widget.h"
 
+/* $3 is the identified person (NULL otherwise): a feed load moves the
+ * person's last_seen_at forward when it is more than a minute behind, in
+ * the same statement, so polls do not write every time. */
 static const char feed_sql[] =
+    "WITH seen AS (UPDATE persons SET last_seen_at = now()"
+    " WHERE workspace_id = $1 AND id = $3::bigint"
+    "  AND last_seen_at < now() - interval '1 minute' RETURNING 1)"
     "SELECT r.id, r.slug, r.title, r.body_html,"
     " array_to_json(r.labels)::text, array_to_json(r.features)::text,"
     " r.audience::text,"
@@ -83,18 +91,20 @@ visible(PGresult *r, int i, const struct widget_who *who)
 }
 
 static int
-feed_build(const struct widget_ws *ws, const struct widget_who *who,
+feed_build(const struct widget_ws *ws, const struct widget_who *who, bool robot,
            cJSON **out)
 {
-	char wsid[24], err[512];
-	const char *params[2] = {wsid, who->identity};
+	char wsid[24], pid[24], err[512];
+	const char *params[3] = {wsid, who->identity,
+	                         who->person_id && !robot ? pid : NULL};
 	PGresult *r = NULL;
 	cJSON *list, *root;
 	long unread = 0;
 	enum db_status st;
 
 	snprintf(wsid, sizeof(wsid), "%lld", (long long)ws->id);
-	st = db_exec(&r, feed_sql, 2, params, err, sizeof(err));
+	snprintf(pid, sizeof(pid), "%lld", (long long)who->person_id);
+	st = db_exec(&r, feed_sql, 3, params, err, sizeof(err));
 	if (st != DB_OK) {
 		log_warn("component=widget ws=%lld feed failed: %s",
 		         (long long)ws->id, err);
@@ -122,6 +132,7 @@ releases_get(struct http_req *req)
 	struct widget_who who = {0};
 	char msg[256] = "";
 	cJSON *root = NULL;
+	bool robot = robots_user_agent(http_header(req, "User-Agent"));
 	int st = widget_ws_load(http_param(req, 0), &ws);
 
 	req->workspace_id = ws.id;
@@ -139,9 +150,9 @@ releases_get(struct http_req *req)
 	http_add_header(req, "Cache-Control", "private, no-store");
 	st = widget_identify(
 	    &ws, widget_bearer(req), http_query(req, "user_id"),
-	    http_query(req, "anonymous_id"), &who, msg, sizeof(msg));
+	    http_query(req, "anonymous_id"), robot, &who, msg, sizeof(msg));
 	if (st == 200)
-		st = feed_build(&ws, &who, &root);
+		st = feed_build(&ws, &who, robot, &root);
 	if (st == 200)
 		http_json(req, 200, root);
 	else if (st == 503)

@@ -149,6 +149,53 @@ store_person(const struct widget_ws *ws, const char *sub,
 	return 200;
 }
 
+/* For a robot: the person the claims name, if stored, with the claims'
+ * traits over the stored ones; nothing is written.  A person not stored
+ * yet stays anonymous, with the claims' traits for the audience. */
+static int
+peek_person(const struct widget_ws *ws, const char *sub,
+            const struct claims_text *t, struct widget_who *who)
+{
+	char wsid[24], err[512];
+	PGresult *r = NULL;
+	enum db_status st;
+
+	snprintf(wsid, sizeof(wsid), "%lld", (long long)ws->id);
+	const char *params[5] = {wsid, sub, t->traits, t->acct_id,
+	                         t->acct_traits};
+	st = db_exec(&r,
+	             "SELECT p.id, coalesce(p.traits, '{}') ||"
+	             "  coalesce($3::jsonb, '{}'),"
+	             " coalesce(a.traits, '{}') || coalesce($5::jsonb, '{}')"
+	             " FROM (SELECT 1) one"
+	             " LEFT JOIN persons p ON p.workspace_id = $1"
+	             "  AND p.external_id = $2"
+	             " LEFT JOIN accounts a ON a.workspace_id = $1"
+	             "  AND a.id = coalesce((SELECT id FROM accounts"
+	             "  WHERE workspace_id = $1 AND external_id = $4),"
+	             "  p.account_id)",
+	             5, params, err, sizeof(err));
+	if (st != DB_OK) {
+		log_warn("component=widget ws=%lld robot identify failed: %s",
+		         (long long)ws->id, err);
+		return st == DB_BAD_INPUT ? 400 : 503;
+	}
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return 503;
+	}
+	who->person_traits = parse_traits(PQgetvalue(r, 0, 1));
+	who->account_traits = parse_traits(PQgetvalue(r, 0, 2));
+	if (!PQgetisnull(r, 0, 0) &&
+	    util_parse_i64(PQgetvalue(r, 0, 0), &who->person_id)) {
+		snprintf(who->external_id, sizeof(who->external_id), "%s", sub);
+		snprintf(who->identity, sizeof(who->identity), "p:%lld",
+		         (long long)who->person_id);
+	}
+	PQclear(r);
+	return 200;
+}
+
 static int
 verify(const struct widget_ws *ws, const char *token, cJSON **claims, char *msg,
        size_t msglen)
@@ -184,11 +231,12 @@ unsigned_claims(const struct widget_ws *ws, const char *user_id, cJSON **claims,
 
 int
 widget_identify(const struct widget_ws *ws, const char *token,
-                const char *user_id, const char *anon, struct widget_who *who,
-                char *msg, size_t msglen)
+                const char *user_id, const char *anon, bool robot,
+                struct widget_who *who, char *msg, size_t msglen)
 {
 	struct claims_text t = {0};
 	cJSON *claims = NULL;
+	const char *sub;
 	int result = 200;
 
 	memset(who, 0, sizeof(*who));
@@ -210,9 +258,9 @@ widget_identify(const struct widget_ws *ws, const char *token,
 		result = 400;
 		goto out;
 	}
-	result = store_person(
-	    ws, cJSON_GetObjectItemCaseSensitive(claims, "sub")->valuestring,
-	    &t, who->anon, who);
+	sub = cJSON_GetObjectItemCaseSensitive(claims, "sub")->valuestring;
+	result = robot ? peek_person(ws, sub, &t, who)
+	               : store_person(ws, sub, &t, who->anon, who);
 	if (result == 400)
 		snprintf(msg, msglen,
 		         "token: claims hold text the database "

@@ -55,10 +55,13 @@ void cors_preflight(struct http_req *req);
  * unsigned user_id when the workspace allows it, else the anonymous id
  * anon (a fresh one when anon is NULL or malformed).  For a person the
  * verified claims update person and account, and anon is merged into the
- * person.  Returns 200, 400 or 401 with the reason in msg, or 503.  Call
- * widget_who_cleanup afterwards whatever the result. */
+ * person.  For a robot (robots.h) nothing is written: the token is
+ * checked the same way, but the person is only looked up (a person not
+ * stored yet stays anonymous) and the claims' traits decide the
+ * audience.  Returns 200, 400 or 401 with the reason in msg, or 503.
+ * Call widget_who_cleanup afterwards whatever the result. */
 int widget_identify(const struct widget_ws *ws, const char *token,
-                    const char *user_id, const char *anon,
+                    const char *user_id, const char *anon, bool robot,
                     struct widget_who *who, char *msg, size_t msglen)
     __attribute__((warn_unused_result));
 void widget_who_cleanup(struct widget_who *who);

@@ -62,12 +62,13 @@ after(async () => {
 
 // Opens url and records console errors, page errors, dialogs and CSP
 // violations (listened for by a script the page's CSP cannot block).
-async function open(url, scheme = 'light') {
+async function open(url, scheme = 'light', status = 200) {
   const page = await browser.newPage();
   const problems = [];
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') {
-      problems.push(`console ${m.type()}: ${m.text()}`);
+      problems.push(`console ${m.type()}: ${m.text()} at ` +
+        m.location().url);
     }
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -84,7 +85,7 @@ async function open(url, scheme = 'light') {
   });
   await page.emulateMedia({ colorScheme: scheme });
   const res = await page.goto(url, { waitUntil: 'load' });
-  assert.equal(res.status(), 200);
+  assert.equal(res.status(), status);
   const csp = await page.evaluate(() => window.__csp);
   return { page, problems: problems.concat(csp.map((v) => `csp: ${v}`)) };
 }
@@ -141,4 +142,36 @@ test('release page works in dark mode with no errors', async () => {
     .getAttribute('content');
   assert.equal(og, `${server.url}/c/${ws.slug}/charts-for-every-dashboard`);
   await page.close();
+});
+
+test('an unknown page is a styled 404 with a link back to the changelog',
+  async () => {
+    const url = `${server.url}/c/${ws.slug}/nope`;
+    const { page, problems } = await open(url, 'light', 404);
+    // Chromium reports the document's own 404 status; nothing else may
+    // fail (style sheet, icon).
+    const own = 'console error: Failed to load resource: the server ' +
+      `responded with a status of 404 (Not Found) at ${url}`;
+    assert.deepEqual(problems.filter((p) => p !== own), []);
+    assert.equal(await page.title(), 'Not found - Acme Analytics changelog');
+    assert.equal(await page.locator('header.site').count(), 1);
+    assert.equal(await page.locator('main#main h1').innerText(),
+      'Page not found');
+    const back = page.locator('main a', { hasText: 'All releases' });
+    assert.equal(await back.getAttribute('href'),
+      `${server.url}/c/${ws.slug}`);
+    const font = await page.evaluate(
+      () => getComputedStyle(document.body).fontFamily);
+    assert.match(font, /system-ui/);
+    await back.click();
+    await page.waitForURL(`${server.url}/c/${ws.slug}`);
+    assert.equal(await page.locator('article.release').count(), 3);
+    await page.close();
+  });
+
+test('the site icon answers /favicon.ico', async () => {
+  const res = await fetch(`${server.url}/favicon.ico`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'image/svg+xml');
+  assert.match(await res.text(), /^<svg /);
 });

@@ -319,12 +319,22 @@ test('the demo page shows the signed demo user the seeded releases',
         (SELECT id FROM workspaces WHERE slug = 'demo')`);
     }
     const ctx = await browser.newContext();
+    const errors = [];
+    ctx.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    ctx.on('requestfailed', (r) => errors.push(`failed: ${r.url()}`));
     const p = await openApp(ctx, srv.url + '/demo');
     await until(async () => (await badge(p)) >= 3, 5000, 'demo badge');
+    assert.equal(await p.locator('link[rel="icon"]').getAttribute('href'),
+      '/favicon.svg');
+    const icon = await p.request.get(srv.url + '/favicon.ico');
+    assert.equal(icon.status(), 200);
     await p.click(`${W} button.b`);
     await screenshot(p, 'demo-page');
     assert.ok(Number(sqlValue(`SELECT count(*) FROM persons p JOIN
       workspaces w ON w.id = p.workspace_id WHERE w.slug = 'demo'
       AND p.external_id = 'alex' AND p.account_id IS NOT NULL`)) === 1);
+    assert.deepEqual(errors, []);
     await ctx.close();
   });

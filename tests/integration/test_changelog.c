@@ -205,6 +205,67 @@ Test(changelog, only_published_public_releases_appear)
 	cJSON_Delete(ws);
 }
 
+Test(changelog, an_unknown_page_is_a_styled_404_with_the_way_back)
+{
+	cJSON *ws = workspace_new("Lost Co");
+	cJSON *rel = release(ws, "Hello", "world", "published", NULL);
+	char *ctype, *csp, want[400];
+	struct resp r;
+
+	get(&r, ws, "/nope");
+	cr_assert_eq(r.status, 404, "%s", r.body);
+	ctype = resp_header(&r, "Content-Type");
+	cr_assert_str_eq(ctype, "text/html; charset=utf-8");
+	csp = resp_header(&r, "Content-Security-Policy");
+	cr_assert(csp != NULL && strstr(csp, "default-src 'none'") != NULL);
+	snprintf(want, sizeof(want),
+	         "<link rel=\"stylesheet\" href=\"/c/%s/style.css\">",
+	         jstr(ws, "slug"));
+	cr_assert(strstr(r.body, want) != NULL, "%s", r.body);
+	snprintf(want, sizeof(want), "<a href=\"%s/c/%s\">&larr; All releases",
+	         s.url, jstr(ws, "slug"));
+	cr_assert(strstr(r.body, want) != NULL, "%s", r.body);
+	cr_assert(strstr(r.body, "<title>Not found - Lost Co changelog") !=
+	          NULL);
+	cr_assert(strstr(r.body, "<h1 id=\"nf\">Page not found</h1>") != NULL);
+	cr_assert(strstr(r.body, "<span>Changelog</span>") != NULL);
+	cr_assert_null(strstr(r.body, "Hello"));
+	cr_assert_null(strstr(r.body, "<script"));
+	cr_assert_null(strstr(r.body, "style=\""));
+	free(ctype);
+	free(csp);
+	resp_free(&r);
+
+	/* An unknown workspace gets the plain page, with the icon. */
+	api(&r, &s, "GET", "/c/no-such-workspace-x/nope", NULL, NULL);
+	cr_assert_eq(r.status, 404);
+	cr_assert(strstr(r.body, "<h1>Not found</h1>") != NULL);
+	cr_assert(strstr(r.body, "href=\"/favicon.svg\"") != NULL);
+	resp_free(&r);
+	cJSON_Delete(rel);
+	cJSON_Delete(ws);
+}
+
+Test(changelog, the_site_icon_is_served_with_a_long_cache)
+{
+	const char *const paths[] = {"/favicon.ico", "/favicon.svg"};
+	char *ctype, *cache;
+	struct resp r;
+
+	for (int i = 0; i < 2; i++) {
+		api(&r, &s, "GET", paths[i], NULL, NULL);
+		cr_assert_eq(r.status, 200, "%s", paths[i]);
+		ctype = resp_header(&r, "Content-Type");
+		cache = resp_header(&r, "Cache-Control");
+		cr_assert_str_eq(ctype, "image/svg+xml");
+		cr_assert_str_eq(cache, "public, max-age=604800");
+		cr_assert(strncmp(r.body, "<svg xmlns=", 11) == 0);
+		free(ctype);
+		free(cache);
+		resp_free(&r);
+	}
+}
+
 Test(changelog, page_has_a_strict_csp_canonical_url_and_no_inline_code)
 {
 	cJSON *ws = workspace_new("Csp");

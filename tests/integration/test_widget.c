@@ -755,6 +755,232 @@ Test(widget, a_view_from_headless_chrome_is_answered_but_not_counted)
 	fixture_free(&f);
 }
 
+static double
+seen_ago(const struct fixture *f, const char *ext)
+{
+	const char *p[2] = {f->id, ext};
+	char *v = sql_value("SELECT extract(epoch FROM now() - last_seen_at)"
+	                    " FROM persons WHERE workspace_id = $1::bigint"
+	                    " AND external_id = $2",
+	                    2, p);
+	double ago = strtod(v, NULL);
+
+	cr_assert(v[0] != '\0', "no person %s", ext);
+	free(v);
+	return ago;
+}
+
+static void
+seen_set(const struct fixture *f, const char *ext, const char *ago)
+{
+	const char *p[3] = {f->id, ext, ago};
+
+	sql_long("UPDATE persons SET last_seen_at = now() - $3::interval"
+	         " WHERE workspace_id = $1::bigint AND external_id = $2"
+	         " RETURNING 1",
+	         3, p);
+}
+
+static long
+seen_count(const struct fixture *f, const char *ext)
+{
+	const char *p[2] = {f->id, ext};
+
+	return sql_long("SELECT count(*) FROM persons"
+	                " WHERE workspace_id = $1::bigint AND external_id = $2",
+	                2, p);
+}
+
+/* Waits (10 s at most) until the scorer has taken f's queue. */
+static void
+wait_scored(const struct fixture *f)
+{
+	const char *p[1] = {f->id};
+
+	for (int i = 0; i < 200; i++) {
+		if (sql_long("SELECT count(*) FROM score_queue"
+		             " WHERE workspace_id = $1::bigint",
+		             1, p) == 0)
+			return;
+		usleep(50 * 1000);
+	}
+	cr_assert_fail("score queue not drained");
+}
+
+/* Everything a visit could write for workspace f, as one text. */
+static char *
+visit_state(const struct fixture *f)
+{
+	const char *p[1] = {f->id};
+
+	return sql_value(
+	    "SELECT (SELECT count(*) || ' ' || coalesce(string_agg("
+	    "  external_id || ' ' || first_seen_at || ' ' || last_seen_at"
+	    "  || ' ' || traits::text, ',' ORDER BY id), '')"
+	    "  FROM persons WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM anonymous_ids"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM events"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM score_queue"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM person_scores"
+	    "  WHERE workspace_id = $1::bigint)"
+	    " || ' | ' || (SELECT count(*) FROM release_reads"
+	    "  WHERE workspace_id = $1::bigint)",
+	    1, p);
+}
+
+static void
+robot_feed(struct resp *r, const struct fixture *f, const char *anon,
+           const char *token, const char *ua)
+{
+	char url[256], auth[1024];
+	const char *h[3] = {ua, auth, NULL};
+
+	snprintf(url, sizeof(url), "%s/api/v1/widget/%s/releases%s%s", s.url,
+	         f->pk, anon ? "?anonymous_id=" : "", anon ? anon : "");
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	http_do(r, "GET", url, h, NULL, 0);
+}
+
+Test(widget, a_robot_with_an_identity_token_creates_and_scores_no_one)
+{
+	struct fixture f;
+	struct resp r;
+	char body[2048], rel[40], *tok, *known, *before, *after;
+	const char *ua[] = {"User-Agent: Mozilla/5.0 (X11; Linux x86_64) "
+	                    "AppleWebKit/537.36 (KHTML, like Gecko) "
+	                    "HeadlessChrome/120.0.0.0 Safari/537.36",
+	                    NULL};
+
+	fixture_new(&f);
+	release_add(f.id, "pro-only", "published", "{\"plan\":[\"pro\"]}", rel);
+	/* "kim" is known already (stored by an ordinary visit). */
+	known = token_for(f.secret, "kim", 600, NULL);
+	feed(&r, &f, "a_kimlaptop", known);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	seen_set(&f, "kim", "1 day");
+	wait_scored(&f);
+	tok = token_for(f.secret, "robo", 600,
+	                "{\"email\":\"robo@acme.example\",\"traits\":"
+	                "{\"plan\":\"pro\"}}");
+	before = visit_state(&f);
+	cr_assert(strncmp(before, "1 kim ", 6) == 0, "%s", before);
+
+	/* The feed is served as to anyone, audience from the claims. */
+	robot_feed(&r, &f, "a_robot0001", tok, ua[0]);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "releases")), 4);
+	cr_assert_eq(json_long(r.json, "unread"), 4);
+	cr_assert_str_eq(jstr(r.json, "anonymous_id"), "a_robot0001");
+	resp_free(&r);
+	robot_feed(&r, &f, NULL, known, ua[0]);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "unread"), 3);
+	resp_free(&r);
+	/* A bad token is still refused. */
+	robot_feed(&r, &f, NULL, "not.a.token", ua[0]);
+	cr_assert_eq(r.status, 401, "%s", r.body);
+	resp_free(&r);
+
+	snprintf(body, sizeof(body),
+	         "{\"token\":\"%s\",\"anonymous_id\":\"a_robot0001\","
+	         "\"events\":[{\"id\":\"rb1\",\"type\":\"release_viewed\","
+	         "\"release_id\":\"%s\"},{\"id\":\"rb2\",\"type\":"
+	         "\"releases_marked_read\"}]}",
+	         tok, f.rel[0]);
+	post(&r, &f, body, ua);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "accepted"), 0);
+	cr_assert_eq(json_long(r.json, "ignored"), 2);
+	resp_free(&r);
+
+	after = visit_state(&f);
+	cr_assert_str_eq(after, before);
+	cr_assert_eq(seen_count(&f, "robo"), 0);
+	free(before);
+	free(after);
+	free(known);
+	free(tok);
+	fixture_free(&f);
+}
+
+Test(widget, later_visits_move_last_seen_forward_but_not_every_poll)
+{
+	struct fixture f;
+	struct resp r;
+	char body[1024], ts[40], *tok;
+	const char *p[1];
+	time_t now = time(NULL);
+
+	fixture_new(&f);
+	tok = token_for(f.secret, "lee", 600, NULL);
+	feed(&r, &f, "a_leedesk01", tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	p[0] = f.id;
+	char *first = sql_value("SELECT first_seen_at FROM persons"
+	                        " WHERE workspace_id = $1::bigint",
+	                        1, p);
+
+	/* A feed load three days later moves it to now. */
+	seen_set(&f, "lee", "3 days");
+	cr_assert_gt(seen_ago(&f, "lee"), 3 * 86400 - 5);
+	feed(&r, &f, "a_leedesk01", tok);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	cr_assert_lt(seen_ago(&f, "lee"), 5.0);
+
+	/* A poll within the minute does not write. */
+	seen_set(&f, "lee", "30 seconds");
+	feed(&r, &f, "a_leedesk01", tok);
+	resp_free(&r);
+	cr_assert_gt(seen_ago(&f, "lee"), 29.0);
+
+	/* Events move it to the latest event of the batch. */
+	seen_set(&f, "lee", "2 days");
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ",
+	         gmtime(&(time_t){now - 3600}));
+	snprintf(body, sizeof(body),
+	         "{\"token\":\"%s\",\"anonymous_id\":\"a_leedesk01\","
+	         "\"events\":[{\"id\":\"ls1\",\"type\":"
+	         "\"widget_opened\",\"ts\":\"%s\"}]}",
+	         tok, ts);
+	post(&r, &f, body, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_eq(json_long(r.json, "accepted"), 1, "%s", r.body);
+	resp_free(&r);
+	double ago = seen_ago(&f, "lee");
+	cr_assert(ago > 3600 - 10 && ago < 3600 + 10, "ago %.0f", ago);
+
+	/* An older event does not move it back. */
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ",
+	         gmtime(&(time_t){now - 7200}));
+	snprintf(body, sizeof(body),
+	         "{\"token\":\"%s\",\"anonymous_id\":\"a_leedesk01\","
+	         "\"events\":[{\"id\":\"ls2\",\"type\":"
+	         "\"widget_opened\",\"ts\":\"%s\"}]}",
+	         tok, ts);
+	post(&r, &f, body, NULL);
+	cr_assert_eq(json_long(r.json, "accepted"), 1, "%s", r.body);
+	resp_free(&r);
+	ago = seen_ago(&f, "lee");
+	cr_assert(ago > 3600 - 10 && ago < 3600 + 10, "ago %.0f", ago);
+
+	/* first_seen_at never moves. */
+	char *first2 = sql_value("SELECT first_seen_at FROM persons"
+	                         " WHERE workspace_id = $1::bigint",
+	                         1, p);
+	cr_assert_str_eq(first2, first);
+	free(first);
+	free(first2);
+	free(tok);
+	fixture_free(&f);
+}
+
 /* C-10 */
 #define THUMBS "\xf0\x9f\x91\x8d" /* U+1F44D */
 
