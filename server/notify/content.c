@@ -146,7 +146,7 @@ account_part(const PGresult *r)
 }
 
 static void
-reason_value(struct buf *b, const cJSON *v)
+reason_value(struct buf *b, const cJSON *v, const char *sep)
 {
 	const cJSON *e;
 	bool ok = true;
@@ -154,21 +154,63 @@ reason_value(struct buf *b, const cJSON *v)
 	if (cJSON_IsString(v)) {
 		ok = buf_puts(b, v->valuestring);
 	} else if (cJSON_IsNumber(v)) {
-		ok = buf_printf(b, "%g", v->valuedouble);
+		ok = buf_printf(b, "%.15g", v->valuedouble);
+	} else if (cJSON_IsBool(v)) {
+		ok = buf_puts(b, cJSON_IsTrue(v) ? "true" : "false");
 	} else if (cJSON_IsArray(v)) {
 		cJSON_ArrayForEach(e, v)
 		{
 			if (ok && e != v->child)
-				ok = buf_puts(b, ", ");
+				ok = buf_puts(b, sep);
 			if (ok)
-				reason_value(b, e);
+				reason_value(b, e, sep);
 		}
 	}
 }
 
-/* One line a person can read: "person.role in CTO", "release_read: Data
- * visualization x2, 3.2 min", or the scorer's detail. */
-static void
+/* The words before a fit criterion's value, by operator. */
+static const char *
+op_words(const char *op)
+{
+	static const char *const words[][2] = {
+	    {"in", "one of "}, {"gt", "over "},     {"gte", "at least "},
+	    {"lt", "under "},  {"lte", "at most "}, {"between", "between "},
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(op, words[i][0]) == 0)
+			return words[i][1];
+	return NULL;
+}
+
+/* A fit reason: the trait, its value and the criterion it met, as in
+ * "account.employees 120 (between 20 and 5000)", "person.role CTO (one
+ * of CTO, VP)" or "account.plan is trial".  Reasons stored before the
+ * criterion was recorded show the trait and its value. */
+static bool
+fit_text(const cJSON *r, const char *trait, struct buf *b)
+{
+	const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(r, "op"));
+	const cJSON *crit = cJSON_GetObjectItem(r, "criterion");
+	const char *words = op ? op_words(op) : NULL;
+
+	if (!buf_printf(b, "%s %s", trait,
+	                op && strcmp(op, "eq") == 0 ? "is " : ""))
+		return false;
+	reason_value(b, cJSON_GetObjectItem(r, "value"), ", ");
+	if (crit == NULL || op == NULL || strcmp(op, "eq") == 0)
+		return true;
+	if (!(words ? buf_printf(b, " (%s", words)
+	            : buf_printf(b, " (%s ", op)))
+		return false;
+	reason_value(b, crit, strcmp(op, "between") == 0 ? " and " : ", ");
+	return buf_puts(b, ")");
+}
+
+/* One line a person can read: "person.role CTO (one of CTO, VP)",
+ * "release_read: Data visualization x2, 3.2 min", or the scorer's
+ * detail.  False when the buffer is full (b keeps what fitted). */
+static bool
 reason_text(const cJSON *r, struct buf *b)
 {
 	const char *trait =
@@ -177,17 +219,12 @@ reason_text(const cJSON *r, struct buf *b)
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "event"));
 	const char *detail =
 	    cJSON_GetStringValue(cJSON_GetObjectItem(r, "detail"));
-	const char *op = cJSON_GetStringValue(cJSON_GetObjectItem(r, "op"));
 	const cJSON *count = cJSON_GetObjectItem(r, "count");
 	const cJSON *minutes = cJSON_GetObjectItem(r, "minutes");
 	bool ok = true;
 
-	if (trait != NULL && detail == NULL) {
-		ok = buf_printf(b, "%s %s ", trait, op ? op : "is");
-		if (ok)
-			reason_value(b, cJSON_GetObjectItem(r, "value"));
-		return;
-	}
+	if (trait != NULL && detail == NULL)
+		return fit_text(r, trait, b);
 	if (event != NULL)
 		ok = buf_printf(b, "%s%s", event, detail ? ": " : "");
 	if (ok && detail != NULL)
@@ -202,6 +239,7 @@ reason_text(const cJSON *r, struct buf *b)
 		ok = buf_printf(b, " \xc3\x97%g", count->valuedouble);
 	if (ok && cJSON_IsNumber(minutes))
 		ok = buf_printf(b, ", %.1f min", minutes->valuedouble);
+	return ok;
 }
 
 /* Adds "text" to every reason. */
@@ -216,6 +254,7 @@ label_reasons(cJSON *reasons)
 		if (!cJSON_IsObject(r))
 			continue;
 		buf_init(&b, 1000);
+		/* A full buffer keeps the text written so far. */
 		reason_text(r, &b);
 		cJSON_DeleteItemFromObject(r, "text");
 		cJSON_AddStringToObject(r, "text", b.data ? b.data : "");

@@ -220,7 +220,7 @@ score_part(struct buf *b, bool html, const cJSON *c)
 		ok =
 		    ok && item(b, html) && put(b, html, what ? what : "signal");
 		if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
-			ok = buf_printf(b, " (%+.0f)", num(r, "points"));
+			ok = buf_printf(b, " %+.0f", num(r, "points"));
 	}
 	return ok && buf_puts(b, html ? "</li></ul>\n" : "\n");
 }

@@ -223,7 +223,7 @@ reason_line(struct buf *b, const cJSON *r)
 	    buf_puts(b, "\n\xe2\x80\xa2 ") && put(b, str(r, "text"), "signal");
 
 	if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
-		ok = buf_printf(b, " (%+.0f)", num(r, "points"));
+		ok = buf_printf(b, " %+.0f", num(r, "points"));
 	return ok;
 }
 

@@ -67,10 +67,11 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(text, " US");
 	assert_has(text, "plan trial");
 	assert_has(text, "*Score 88* (fit 60, engagement 28)");
-	assert_has(text, "person.role in CTO (+30)");
-	assert_has(text, "release_shared (+10)");
+	/* A stored reason without its criterion shows the value alone. */
+	assert_has(text, "\xe2\x80\xa2 person.role CTO +30\n");
+	assert_has(text, "\xe2\x80\xa2 release_shared +10\n");
 	assert_has(text, "release_read: Charts are here \xc3\x97"
-	                 "2, 3.0 min (+3)");
+	                 "2, 3.0 min +3");
 	assert_has(text, "Read \xe2\x80\x9c"
 	                 "Charts are here\xe2\x80\x9d for 3 min 0 s "
 	                 "(3 views)");
@@ -157,7 +158,7 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(t, "Alex Doe <alex@acme.test>, CTO");
 	assert_has(t, "Acme Inc, 250 employees, software, US, plan trial");
 	assert_has(t, "Score:    88 (fit 60, engagement 28)");
-	assert_has(t, "person.role in CTO (+30)");
+	assert_has(t, "  - person.role CTO +30\n");
 	assert_has(t, "Read \"Charts are here\" for 3 min 0 s (3 views)");
 	assert_has(t, "Clicked https://docs.example.com/charts (1 times)");
 	assert_has(t, "Shared \"Charts are here\" on twitter");
@@ -533,8 +534,15 @@ Test(alerts, alex_qualified_by_the_scorer_reaches_slack_with_its_reasons)
 	char *text = fx_slack_text(rec);
 	assert_has(text, "Alex qualified: Engaged and in ICP");
 	assert_has(text, "*Acme* \xc2\xb7 200 employees \xc2\xb7 software");
-	assert_has(text, "person.role in CTO (+30)");
-	assert_has(text, "release_shared: Data visualization (+10)");
+	assert_has(text, "\xe2\x80\xa2 account.employees 200 (between 50 and"
+	                 " 1000) +30\n");
+	assert_has(text, "\xe2\x80\xa2 person.role CTO (one of cto,"
+	                 " engineering manager) +30\n");
+	assert_has(text, "\xe2\x80\xa2 account.industry software (one of"
+	                 " software, fintech) +25\n");
+	assert_has(text, "\xe2\x80\xa2 account.country US (one of US, DE,"
+	                 " GB) +15\n");
+	assert_has(text, "release_shared: Data visualization +10");
 	assert_has(text, "Read \xe2\x80\x9c"
 	                 "Data visualization\xe2\x80\x9d for 2 min 0 s "
 	                 "(3 views)");
