@@ -416,6 +416,45 @@ content_test(const char *workspace_name, const char *event_id)
 	return o;
 }
 
+/* ---- activity lines ------------------------------------------------------ */
+
+static long
+whole(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble > 0 ? (long)v->valuedouble
+	                                               : 0;
+}
+
+const char *
+content_read_verb(const cJSON *read)
+{
+	return whole(read, "read_seconds") > 0 ? "Read" : "Opened";
+}
+
+bool
+content_read_tail(const cJSON *read, struct buf *out)
+{
+	long secs = whole(read, "read_seconds");
+	long views = whole(read, "views");
+	bool ok = true;
+
+	if (secs >= 60 && secs % 60 != 0)
+		ok =
+		    buf_printf(out, " for %ld min %ld s", secs / 60, secs % 60);
+	else if (secs >= 60)
+		ok = buf_printf(out, " for %ld min", secs / 60);
+	else if (secs > 0)
+		ok = buf_printf(out, " for %ld s", secs);
+	if (ok && views > 0)
+		ok = buf_printf(out, " (%ld view%s)", views,
+		                views == 1 ? "" : "s");
+	if (ok && secs == 0)
+		ok = buf_puts(out, ", not read yet");
+	return ok;
+}
+
 /* ---- the opening line ---------------------------------------------------- */
 
 static const char *

@@ -235,12 +235,10 @@ activity_part(struct buf *b, bool html, const cJSON *c)
 
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "releases_read"))
 	{
-		long secs = (long)num(e, "read_seconds");
-
-		ok = ok && item(b, html) && buf_puts(b, "Read \"") &&
-		     put(b, html, str(e, "title")) &&
-		     buf_printf(b, "\" for %ld min %ld s (%.0f views) ",
-		                secs / 60, secs % 60, num(e, "views")) &&
+		ok = ok && item(b, html) &&
+		     buf_printf(b, "%s \"", content_read_verb(e)) &&
+		     put(b, html, str(e, "title")) && buf_puts(b, "\"") &&
+		     content_read_tail(e, b) && buf_puts(b, " ") &&
 		     put(b, html, str(e, "url"));
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "links_clicked")) ok =

@@ -73,8 +73,8 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(text, "release_read: Charts are here \xc3\x97"
 	                 "2, 3.0 min +3");
 	assert_has(text, "Read \xe2\x80\x9c"
-	                 "Charts are here\xe2\x80\x9d for 3 min 0 s "
-	                 "(3 views)");
+	                 "Charts are here\xe2\x80\x9d for 3 min "
+	                 "(3 views)\n");
 	assert_has(text, "Clicked https://docs.example.com/charts \xc3\x97"
 	                 "1");
 	assert_has(text, "on twitter");
@@ -159,7 +159,7 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(t, "Acme Inc, 250 employees, software, US, plan trial");
 	assert_has(t, "Score:    88 (fit 60, engagement 28)");
 	assert_has(t, "  - person.role CTO +30\n");
-	assert_has(t, "Read \"Charts are here\" for 3 min 0 s (3 views)");
+	assert_has(t, "Read \"Charts are here\" for 3 min (3 views) http");
 	assert_has(t, "Clicked https://docs.example.com/charts (1 times)");
 	assert_has(t, "Shared \"Charts are here\" on twitter");
 	assert_has(t, "Tried charts (2 times) after \"Charts are here\"");
@@ -475,6 +475,106 @@ Test(alerts, hourly_destination_gets_one_digest_of_the_period)
 	cr_assert_eq(sink_count(&fx.hook, "/digest", 0), 1);
 }
 
+/* The demo's story: Alex opened "Charts for every dashboard" once and
+ * clicked its "Try it"; he opened "Export any table to CSV" twice and
+ * read it for 45 seconds. */
+static const char demo_seed[] =
+    "WITH a AS (INSERT INTO accounts (workspace_id, external_id, name,"
+    "  traits) VALUES ($1, 'acme', 'Acme', '{\"employees\": 120}')"
+    "  RETURNING id),"
+    " p AS (INSERT INTO persons (workspace_id, external_id, email, name,"
+    "  traits, account_id) SELECT $1, 'alex', 'alex@acme.test',"
+    "  'Alex Doe', '{\"role\": \"CTO\"}', a.id FROM a RETURNING id),"
+    " r AS (INSERT INTO releases (workspace_id, slug, title, body_md,"
+    "  features, status, published_at) VALUES"
+    "  ($1, 'charts', 'Charts for every dashboard',"
+    "   $2, '{charts}', 'published', now() - interval '3 days'),"
+    "  ($1, 'export', 'Export any table to CSV',"
+    "   'Every table now has an *Export* button.', '{export}',"
+    "   'published', now() - interval '1 day') RETURNING id, slug),"
+    " e AS (INSERT INTO events (workspace_id, message_id, source, type,"
+    "  name, person_id, release_id, props, occurred_at)"
+    "  SELECT $1, gen_random_uuid()::text, 'widget', v.type, v.type,"
+    "  p.id, r.id, v.props::jsonb, now() - v.ago::interval"
+    "  FROM p, r JOIN (VALUES"
+    "   ('charts', 'release_viewed', '{}', '3 hours'),"
+    "   ('charts', 'feature_cta', '{\"feature\": \"charts\"}', '2 hours'),"
+    "   ('export', 'release_viewed', '{}', '90 minutes'),"
+    "   ('export', 'release_viewed', '{}', '80 minutes'),"
+    "   ('export', 'release_read', '{\"ms\": 45000}', '80 minutes'))"
+    "  AS v(slug, type, props, ago) ON v.slug = r.slug)"
+    " SELECT id FROM p";
+
+/* A qualification with the reasons the scorer writes. */
+static const char demo_qualify[] =
+    "INSERT INTO qualifications (workspace_id, subject_type, subject_id,"
+    " rule_id, rule_name, model_version, score, fit, engagement, reasons,"
+    " notify) VALUES ($1, 'person', $2, 'engaged-icp',"
+    " 'Engaged and in ICP', 1, 71, 65, 6, '["
+    "{\"kind\": \"fit\", \"trait\": \"account.employees\","
+    " \"op\": \"between\", \"value\": 120, \"criterion\": [20, 5000],"
+    " \"points\": 30},"
+    "{\"kind\": \"fit\", \"trait\": \"person.role\", \"op\": \"in\","
+    " \"value\": \"CTO\", \"criterion\": [\"CTO\", \"VP Engineering\"],"
+    " \"points\": 20},"
+    "{\"kind\": \"fit\", \"trait\": \"person.plan\", \"op\": \"eq\","
+    " \"value\": \"trial\", \"criterion\": \"trial\", \"points\": 10},"
+    "{\"kind\": \"fit\", \"trait\": \"account.employees\","
+    " \"op\": \"gte\", \"value\": 120, \"criterion\": 100,"
+    " \"points\": 5},"
+    "{\"kind\": \"signal\", \"event\": \"release_viewed\","
+    " \"detail\": \"Export any table to CSV\","
+    " \"release\": \"Export any table to CSV\", \"count\": 2,"
+    " \"points\": 4}]', '{sales}') RETURNING id";
+
+/* Seeds the demo story with the Charts release body md and qualifies
+ * Alex; waits for the Slack, webhook and email messages. */
+static void
+demo_alert(const char *md)
+{
+	char ws[24];
+
+	fx_workspace(&fx, "Demo Ws");
+	fx_destinations(&fx, "sales");
+	snprintf(ws, sizeof(ws), "%ld", fx.ws_id);
+	const char *p1[2] = {ws, md};
+	char *alex = sql_value(demo_seed, 2, p1);
+	const char *p2[2] = {ws, alex};
+	cr_assert_gt(sql_long(demo_qualify, 2, p2), 0);
+	free(alex);
+	cr_assert_eq(sink_wait(&fx.hook, "/slack", 1, 10000), 1);
+	cr_assert_eq(sink_wait(&fx.hook, "/hook", 1, 10000), 1);
+	cr_assert_eq(fx_mail_wait(&fx, 1, 10000), 1);
+}
+
+Test(alerts, activity_counts_views_and_says_when_nothing_was_read)
+{
+	demo_alert("Every dashboard gets a **Charts** tab.");
+
+	cJSON *rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "\n\xe2\x80\xa2 Read \xe2\x80\x9c"
+	                 "Export any table to CSV\xe2\x80\x9d for 45 s "
+	                 "(2 views)\n");
+	assert_has(text, "\n\xe2\x80\xa2 Opened \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d (1 view), "
+	                 "not read yet\n");
+	cr_assert(strstr(text, "0 min") == NULL, "%s", text);
+	free(text);
+	cJSON_Delete(rec);
+
+	cJSON *m = sink_mail(&fx.smtp, 0);
+	const char *t = jstr(m, "text");
+	assert_has(t, "  - Read \"Export any table to CSV\" for 45 s (2 views)"
+	              " http");
+	assert_has(t, "  - Opened \"Charts for every dashboard\" (1 view), "
+	              "not read yet http");
+	assert_has(jstr(m, "html"),
+	           "<li>Opened \"Charts for every dashboard\" (1 view), "
+	           "not read yet http");
+	cJSON_Delete(m);
+}
+
 static const char icp_model[] =
     "{\"fit\": {\"criteria\": ["
     "{\"trait\": \"account.employees\", \"op\": \"between\","
@@ -544,8 +644,8 @@ Test(alerts, alex_qualified_by_the_scorer_reaches_slack_with_its_reasons)
 	                 " GB) +15\n");
 	assert_has(text, "release_shared: Data visualization +10");
 	assert_has(text, "Read \xe2\x80\x9c"
-	                 "Data visualization\xe2\x80\x9d for 2 min 0 s "
-	                 "(3 views)");
+	                 "Data visualization\xe2\x80\x9d for 2 min "
+	                 "(3 views)\n");
 	assert_has(text, "Shared \xe2\x80\x9c"
 	                 "Data visualization\xe2\x80\x9d on linkedin");
 	assert_has(text, "Tried *charts* \xc3\x97"
