@@ -6,11 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "content/markdown.h"
 #include "core/config.h"
 #include "core/util.h"
 #include "notify/notify.h"
 
-#define SUMMARY_CHARS 4000
+#define SUMMARY_BYTES 4000    /* of plain text in an alert */
+#define SUMMARY_MD    "20000" /* characters of markdown rendered for it */
 
 /* One row: the qualification, its workspace, person and account.  For an
  * account, the person shown is its most recently seen one. */
@@ -52,7 +54,7 @@ static const char activity_sql[] =
     "  AND occurred_at > $3::timestamptz - interval '30 days'"
     "  AND occurred_at <= $3::timestamptz + interval '1 minute'),"
     " reads AS (SELECT r.id, r.title, r.slug, r.features, r.published_at,"
-    "  left(r.body_md, 4000) AS summary,"
+    "  left(r.body_md, " SUMMARY_MD ") AS summary,"
     "  coalesce(sum(CASE WHEN ev.type = 'release_read' AND"
     "   jsonb_typeof(ev.props->'ms') = 'number'"
     "   THEN (ev.props->>'ms')::float8 END), 0) AS ms,"
@@ -300,23 +302,47 @@ parsed(const PGresult *r, int col)
 	return v ? v : cJSON_CreateArray();
 }
 
-/* Adds the release page URL to each release read. */
+/* Replaces a release's markdown "summary" with its plain text (emphasis,
+ * links and code marks gone), at most SUMMARY_BYTES; null when it cannot
+ * be rendered, so markdown never reaches a reader as is. */
 static void
-link_releases(cJSON *reads, const char *ws_slug)
+plain_summary(cJSON *rel)
+{
+	const char *md =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(rel, "summary"));
+	char *text = NULL;
+
+	if (md == NULL)
+		return;
+	if (markdown_plain(md, strlen(md), SUMMARY_BYTES, &text))
+		cJSON_ReplaceItemInObject(rel, "summary",
+		                          cJSON_CreateString(text));
+	else
+		cJSON_ReplaceItemInObject(rel, "summary", cJSON_CreateNull());
+	free(text);
+}
+
+/* Adds the page URL to a release and renders its summary. */
+static void
+finish_release(cJSON *rel, const char *ws_slug)
+{
+	const cJSON *slug = cJSON_GetObjectItem(rel, "slug");
+	char url[600];
+
+	plain_summary(rel);
+	if (!cJSON_IsString(slug))
+		return;
+	snprintf(url, sizeof(url), "%s/c/%s/%s", config.public_url, ws_slug,
+	         slug->valuestring);
+	cJSON_AddStringToObject(rel, "url", url);
+}
+
+static void
+finish_releases(cJSON *reads, const char *ws_slug)
 {
 	cJSON *e;
 
-	cJSON_ArrayForEach(e, reads)
-	{
-		const cJSON *slug = cJSON_GetObjectItem(e, "slug");
-		char url[600];
-
-		if (!cJSON_IsString(slug))
-			continue;
-		snprintf(url, sizeof(url), "%s/c/%s/%s", config.public_url,
-		         ws_slug, slug->valuestring);
-		cJSON_AddStringToObject(e, "url", url);
-	}
+	cJSON_ArrayForEach(e, reads) finish_release(e, ws_slug);
 }
 
 static bool
@@ -343,8 +369,8 @@ add_activity(struct db_conn *c, cJSON *o, const char *ws, const char *person_id,
 		return false;
 	}
 	reads = parsed(r, 0);
-	link_releases(reads,
-	              cJSON_GetStringValue(cJSON_GetObjectItem(w, "slug")));
+	finish_releases(reads,
+	                cJSON_GetStringValue(cJSON_GetObjectItem(w, "slug")));
 	cJSON_AddItemToObject(act, "releases_read", reads);
 	cJSON_AddItemToObject(act, "links_clicked", parsed(r, 1));
 	cJSON_AddItemToObject(act, "shares", parsed(r, 2));

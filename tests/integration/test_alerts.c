@@ -319,7 +319,7 @@ Test(alerts, email_has_crlf_dot_stuffing_and_intact_body)
 		          "bare LF at byte %zu", i);
 	assert_has(data, "\r\nHello\r\n..\r\nworld\r\n");
 	cJSON *m = sink_mail(&fx.smtp, 0);
-	assert_has(jstr(m, "text"), "\nHello\n.\nworld\n");
+	assert_has(jstr(m, "text"), "\nHello\n.\nworld");
 	cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(m, "long_lines")));
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "defects")), 0);
 	cJSON_Delete(m);
@@ -572,6 +572,54 @@ Test(alerts, activity_counts_views_and_says_when_nothing_was_read)
 	assert_has(jstr(m, "html"),
 	           "<li>Opened \"Charts for every dashboard\" (1 view), "
 	           "not read yet http");
+	cJSON_Delete(m);
+}
+
+/* Markdown with emphasis, a link, code, a list and characters Slack
+ * and HTML must escape. */
+static const char charts_md[] =
+    "Every dashboard gets a **Charts** tab for *R&D* teams <3, see "
+    "[the docs](https://docs.example.com/charts).\n\n"
+    "- `bar` charts\n- pie charts\n";
+static const char charts_plain[] =
+    "Every dashboard gets a Charts tab for R&D teams <3, see the docs.\n"
+    "\n"
+    "  - bar charts\n"
+    "  - pie charts";
+
+Test(alerts, release_summaries_are_plain_text_not_markdown)
+{
+	demo_alert(charts_md);
+
+	cJSON *rec = fx_record(&fx.hook, "/hook", 0);
+	size_t len;
+	char *body = sink_body(rec, &len);
+	cJSON *o = cJSON_Parse(body);
+	cJSON *reads = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "activity"),
+	                                   "releases_read");
+	cr_assert_eq(cJSON_GetArraySize(reads), 2);
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(reads, 0), "summary"),
+	                 "Every table now has an Export button.");
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(reads, 1), "summary"),
+	                 charts_plain);
+	cJSON_Delete(o);
+	free(body);
+	cJSON_Delete(rec);
+
+	rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "*About \xe2\x80\x9c"
+	                 "Export any table to CSV\xe2\x80\x9d*\n"
+	                 "Every table now has an Export button.");
+	cr_assert(strstr(text, "*Export*") == NULL, "%s", text);
+	free(text);
+	cJSON_Delete(rec);
+
+	cJSON *m = sink_mail(&fx.smtp, 0);
+	assert_has(jstr(m, "text"), "About \"Export any table to CSV\":\n"
+	                            "Every table now has an Export button.");
+	assert_has(jstr(m, "html"), "<pre>Every table now has an Export "
+	                            "button.</pre>");
 	cJSON_Delete(m);
 }
 
