@@ -33,7 +33,8 @@ static const char head_sql[] =
     "   jsonb_typeof(q.reasons) = 'array' THEN q.reasons ELSE '[]' END) r"
     "   ORDER BY CASE WHEN jsonb_typeof(r->'points') = 'number'"
     "   THEN (r->>'points')::float8 END DESC NULLS LAST LIMIT 5) t),"
-    " q.qualified_at"
+    " q.qualified_at, CASE WHEN jsonb_typeof(q.reasons) = 'array'"
+    "  THEN q.reasons ELSE '[]' END::text"
     " FROM qualifications q JOIN workspaces w ON w.id = q.workspace_id"
     " LEFT JOIN persons p ON p.workspace_id = q.workspace_id AND p.id ="
     "  CASE WHEN q.subject_type = 'person' THEN q.subject_id ELSE"
@@ -64,10 +65,42 @@ static const char activity_sql[] =
     "  WHERE ev.type IN ('release_read', 'release_viewed')"
     "  GROUP BY r.workspace_id, r.id ORDER BY 7 DESC, 8 DESC LIMIT 3),"
     " feats AS (SELECT coalesce(props->>'feature', '') AS feature,"
-    "  count(*) AS n, min(occurred_at) AS first_at FROM ev"
+    "  count(*) AS n, min(occurred_at) AS first_at,"
+    "  (array_agg(release_id ORDER BY occurred_at DESC) FILTER (WHERE"
+    "   type = 'feature_cta' AND release_id IS NOT NULL))[1] AS cta FROM ev"
     "  WHERE ((type = 'track' AND name = 'feature_used') OR"
     "  type = 'feature_cta') AND coalesce(props->>'feature', '') <> ''"
-    "  GROUP BY 1 ORDER BY 2 DESC LIMIT 5)"
+    "  GROUP BY 1 ORDER BY 2 DESC, 3 LIMIT 5),"
+    /* The release each feature was tried from ("Try it" in the widget),
+     * else the latest release that introduced it before its first use. */
+    " tried AS (SELECT f.*, coalesce(f.cta,"
+    "  (SELECT r.id FROM releases r WHERE r.workspace_id = $1"
+    "   AND f.feature = ANY (r.features) AND r.status = 'published'"
+    "   AND r.published_at <= f.first_at + interval '1 day'"
+    "   ORDER BY r.published_at DESC LIMIT 1)) AS rel FROM feats f),"
+    /* Releases the score credits, by points: feature-use reasons first. */
+    " credited AS (SELECT x->>'release' AS title,"
+    "  sum((x->>'points')::float8) AS pts, bool_or(x->>'event' IN"
+    "  ('feature_used', 'feature_cta')) AS feat"
+    "  FROM jsonb_array_elements($4::jsonb) x"
+    "  WHERE jsonb_typeof(x->'release') = 'string'"
+    "  AND jsonb_typeof(x->'points') = 'number' GROUP BY 1),"
+    /* The release the alert is about: the last one whose "Try it" was
+     * clicked, the one the score credits for a feature use, the one that
+     * introduced the feature tried most, the one the score credits most,
+     * the one read most. */
+    " about AS (SELECT id FROM ("
+    "  SELECT release_id AS id, 1 AS rank,"
+    "   extract(epoch FROM occurred_at)::float8 AS weight FROM ev WHERE type = "
+    "'feature_cta'"
+    "   AND release_id IS NOT NULL"
+    "  UNION ALL SELECT (SELECT r.id FROM releases r"
+    "   WHERE r.workspace_id = $1 AND r.title = c.title"
+    "   ORDER BY r.published_at DESC NULLS LAST LIMIT 1),"
+    "   CASE WHEN c.feat THEN 2 ELSE 4 END, c.pts FROM credited c"
+    "  UNION ALL SELECT rel, 3, n::float8 FROM tried"
+    "  UNION ALL SELECT id, 5, ms + views FROM reads) a"
+    "  WHERE id IS NOT NULL ORDER BY rank, weight DESC LIMIT 1)"
     " SELECT"
     " (SELECT coalesce(json_agg(json_build_object('id', id, 'title', title,"
     "  'slug', slug, 'read_seconds', round(ms / 1000), 'views', views,"
@@ -85,10 +118,12 @@ static const char activity_sql[] =
     " (SELECT coalesce(json_agg(json_build_object('feature', f.feature,"
     "  'count', f.n, 'first_at', f.first_at, 'release',"
     "  (SELECT r.title FROM releases r WHERE r.workspace_id = $1"
-    "   AND f.feature = ANY (r.features) AND r.status = 'published'"
-    "   AND r.published_at <= f.first_at + interval '1 day'"
-    "   ORDER BY r.published_at DESC LIMIT 1)) ORDER BY f.n DESC), '[]')"
-    "  FROM feats f)";
+    "   AND r.id = f.rel)) ORDER BY f.n DESC, f.first_at), '[]')"
+    "  FROM tried f),"
+    " (SELECT json_build_object('id', r.id, 'title', r.title, 'slug',"
+    "  r.slug, 'summary', left(r.body_md, " SUMMARY_MD "))"
+    "  FROM releases r WHERE r.workspace_id = $1"
+    "  AND r.id = (SELECT id FROM about))";
 
 static void
 add_text(cJSON *o, const char *key, const PGresult *r, int col)
@@ -345,16 +380,38 @@ finish_releases(cJSON *reads, const char *ws_slug)
 	cJSON_ArrayForEach(e, reads) finish_release(e, ws_slug);
 }
 
+/* Adds "release", the release the alert is about (or null), with its
+ * page URL and plain summary. */
+static void
+add_about(cJSON *o, const PGresult *r, int col, const char *ws_slug)
+{
+	cJSON *rel =
+	    PQgetisnull(r, 0, col) ? NULL : cJSON_Parse(PQgetvalue(r, 0, col));
+
+	if (!cJSON_IsObject(rel)) {
+		cJSON_Delete(rel);
+		cJSON_AddNullToObject(o, "release");
+		return;
+	}
+	finish_release(rel, ws_slug);
+	cJSON_AddItemToObject(o, "release", rel);
+}
+
+/* Adds "activity" and "release"; head is the row of head_sql (the
+ * qualification time and its reasons). */
 static bool
 add_activity(struct db_conn *c, cJSON *o, const char *ws, const char *person_id,
-             const char *at, char *err, size_t errlen)
+             const PGresult *head, char *err, size_t errlen)
 {
-	const char *params[3] = {ws, person_id, at};
-	const cJSON *w = cJSON_GetObjectItem(o, "workspace");
+	const char *params[4] = {ws, person_id, PQgetvalue(head, 0, 21),
+	                         PQgetvalue(head, 0, 22)};
+	const char *slug = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(o, "workspace"), "slug"));
 	PGresult *r = NULL;
 	cJSON *act = cJSON_AddObjectToObject(o, "activity"), *reads;
 
 	if (person_id == NULL) {
+		cJSON_AddNullToObject(o, "release");
 		cJSON_AddItemToObject(act, "releases_read",
 		                      cJSON_CreateArray());
 		cJSON_AddItemToObject(act, "links_clicked",
@@ -364,17 +421,17 @@ add_activity(struct db_conn *c, cJSON *o, const char *ws, const char *person_id,
 		                      cJSON_CreateArray());
 		return true;
 	}
-	if (db_query(c, &r, activity_sql, 3, params) != DB_OK) {
+	if (db_query(c, &r, activity_sql, 4, params) != DB_OK) {
 		snprintf(err, errlen, "%s", c->error);
 		return false;
 	}
 	reads = parsed(r, 0);
-	finish_releases(reads,
-	                cJSON_GetStringValue(cJSON_GetObjectItem(w, "slug")));
+	finish_releases(reads, slug);
 	cJSON_AddItemToObject(act, "releases_read", reads);
 	cJSON_AddItemToObject(act, "links_clicked", parsed(r, 1));
 	cJSON_AddItemToObject(act, "shares", parsed(r, 2));
 	cJSON_AddItemToObject(act, "features_tried", parsed(r, 3));
+	add_about(o, r, 4, slug);
 	PQclear(r);
 	return true;
 }
@@ -416,7 +473,7 @@ content_build(struct db_conn *c, const char *workspace_id,
 		cJSON_AddNullToObject(o, "lead_url");
 	if (!add_activity(c, o, workspace_id,
 	                  PQgetisnull(r, 0, 10) ? NULL : PQgetvalue(r, 0, 10),
-	                  PQgetvalue(r, 0, 21), err, errlen)) {
+	                  r, err, errlen)) {
 		cJSON_Delete(o);
 		o = NULL;
 		goto out;
@@ -505,16 +562,15 @@ first_name(const cJSON *o, struct buf *out)
 	return buf_printf(out, "Hi %.*s", (int)n, name);
 }
 
-/* Names the feature they tried and the release that introduced it, or
- * the release they read longest, or falls back to the company. */
+/* Names the feature they tried and the release they tried it from, or
+ * the release the alert is about, or falls back to the company. */
 bool
 content_opening_line(const cJSON *o, struct buf *out)
 {
 	const cJSON *act = cJSON_GetObjectItem(o, "activity");
 	const cJSON *feat =
 	    cJSON_GetArrayItem(cJSON_GetObjectItem(act, "features_tried"), 0);
-	const cJSON *read =
-	    cJSON_GetArrayItem(cJSON_GetObjectItem(act, "releases_read"), 0);
+	const cJSON *read = cJSON_GetObjectItem(o, "release");
 	const char *company = get_str(o, "account", "name");
 	const char *f = get_str(feat, "feature", NULL);
 	const char *rel = get_str(feat, "release", NULL);

@@ -265,10 +265,7 @@ activity_part(struct buf *b, bool html, const cJSON *c)
 static bool
 closing_part(struct buf *b, bool html, const cJSON *c)
 {
-	const cJSON *top = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "activity"),
-	                        "releases_read"),
-	    0);
+	const cJSON *top = cJSON_GetObjectItem(c, "release");
 	bool ok = buf_puts(b, html ? "<p><b>Suggested opener</b></p>\n"
 	                             "<blockquote>"
 	                           : "\nSuggested opener:\n  ") &&

@@ -315,10 +315,7 @@ activity_text(struct buf *b, const cJSON *c)
 static bool
 summary_text(struct buf *b, const cJSON *c)
 {
-	const cJSON *top = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "activity"),
-	                        "releases_read"),
-	    0);
+	const cJSON *top = cJSON_GetObjectItem(c, "release");
 	const char *summary = str(top, "summary");
 
 	if (summary == NULL || summary[0] == '\0')

@@ -602,24 +602,83 @@ Test(alerts, release_summaries_are_plain_text_not_markdown)
 	                 "Every table now has an Export button.");
 	cr_assert_str_eq(jstr(cJSON_GetArrayItem(reads, 1), "summary"),
 	                 charts_plain);
+	cr_assert_str_eq(jstr(cJSON_GetObjectItem(o, "release"), "summary"),
+	                 charts_plain);
 	cJSON_Delete(o);
 	free(body);
 	cJSON_Delete(rec);
 
+	/* Slack: rendered, then &, < and > escaped once. */
 	rec = fx_record(&fx.hook, "/slack", 0);
 	char *text = fx_slack_text(rec);
 	assert_has(text, "*About \xe2\x80\x9c"
-	                 "Export any table to CSV\xe2\x80\x9d*\n"
-	                 "Every table now has an Export button.");
-	cr_assert(strstr(text, "*Export*") == NULL, "%s", text);
+	                 "Charts for every dashboard\xe2\x80\x9d*\n"
+	                 "Every dashboard gets a Charts tab for R&amp;D teams "
+	                 "&lt;3, see the docs.\n\n  - bar charts\n"
+	                 "  - pie charts\n");
+	cr_assert(strstr(text, "**") == NULL && strstr(text, "`") == NULL, "%s",
+	          text);
 	free(text);
 	cJSON_Delete(rec);
 
 	cJSON *m = sink_mail(&fx.smtp, 0);
-	assert_has(jstr(m, "text"), "About \"Export any table to CSV\":\n"
-	                            "Every table now has an Export button.");
-	assert_has(jstr(m, "html"), "<pre>Every table now has an Export "
-	                            "button.</pre>");
+	assert_has(jstr(m, "text"), "About \"Charts for every dashboard\":\n");
+	assert_has(jstr(m, "text"), charts_plain);
+	assert_has(jstr(m, "html"),
+	           "<pre>Every dashboard gets a Charts tab for R&amp;D teams "
+	           "&lt;3, see the docs.\n\n  - bar charts\n  - pie charts"
+	           "</pre>");
+	cJSON_Delete(m);
+}
+
+/* Alex opened Export twice and read it; he clicked "Try it" on Charts. */
+Test(alerts, alert_is_about_the_release_whose_try_it_was_clicked)
+{
+	demo_alert("Every dashboard gets a **Charts** tab.");
+
+	cJSON *rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "*About \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d*\n"
+	                 "Every dashboard gets a Charts tab.\n");
+	assert_has(text, "Tried *charts* \xc3\x97"
+	                 "1 after \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d");
+	assert_has(text, "Hi Alex, I saw you tried charts after our \"Charts "
+	                 "for every dashboard\" update.");
+	cr_assert(strstr(text, "About \xe2\x80\x9c"
+	                       "Export") == NULL,
+	          "%s", text);
+	free(text);
+	cJSON_Delete(rec);
+
+	rec = fx_record(&fx.hook, "/hook", 0);
+	size_t len;
+	char *body = sink_body(rec, &len);
+	cJSON *o = cJSON_Parse(body);
+	cJSON *rel = cJSON_GetObjectItem(o, "release");
+	cr_assert_str_eq(jstr(rel, "title"), "Charts for every dashboard");
+	cr_assert_str_eq(jstr(rel, "slug"), "charts");
+	cr_assert_str_eq(jstr(rel, "summary"),
+	                 "Every dashboard gets a Charts tab.");
+	assert_has(jstr(rel, "url"), "/charts");
+	cr_assert_str_eq(
+	    jstr(cJSON_GetArrayItem(
+	             cJSON_GetObjectItem(cJSON_GetObjectItem(o, "activity"),
+	                                 "releases_read"),
+	             0),
+	         "title"),
+	    "Export any table to CSV");
+	cJSON_Delete(o);
+	free(body);
+	cJSON_Delete(rec);
+
+	cJSON *m = sink_mail(&fx.smtp, 0);
+	assert_has(jstr(m, "text"), "About \"Charts for every dashboard\":\n"
+	                            "Every dashboard gets a Charts tab.");
+	assert_has(jstr(m, "html"), "<p><b>About \"Charts for every "
+	                            "dashboard\"</b></p>\n<pre>Every dashboard "
+	                            "gets a Charts tab.</pre>");
 	cJSON_Delete(m);
 }
 
