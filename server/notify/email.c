@@ -220,7 +220,7 @@ score_part(struct buf *b, bool html, const cJSON *c)
 		ok =
 		    ok && item(b, html) && put(b, html, what ? what : "signal");
 		if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
-			ok = buf_printf(b, " (%+.0f)", num(r, "points"));
+			ok = buf_printf(b, " %+.0f", num(r, "points"));
 	}
 	return ok && buf_puts(b, html ? "</li></ul>\n" : "\n");
 }
@@ -235,12 +235,10 @@ activity_part(struct buf *b, bool html, const cJSON *c)
 
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "releases_read"))
 	{
-		long secs = (long)num(e, "read_seconds");
-
-		ok = ok && item(b, html) && buf_puts(b, "Read \"") &&
-		     put(b, html, str(e, "title")) &&
-		     buf_printf(b, "\" for %ld min %ld s (%.0f views) ",
-		                secs / 60, secs % 60, num(e, "views")) &&
+		ok = ok && item(b, html) &&
+		     buf_printf(b, "%s \"", content_read_verb(e)) &&
+		     put(b, html, str(e, "title")) && buf_puts(b, "\"") &&
+		     content_read_tail(e, b) && buf_puts(b, " ") &&
 		     put(b, html, str(e, "url"));
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "links_clicked")) ok =
@@ -267,10 +265,7 @@ activity_part(struct buf *b, bool html, const cJSON *c)
 static bool
 closing_part(struct buf *b, bool html, const cJSON *c)
 {
-	const cJSON *top = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "activity"),
-	                        "releases_read"),
-	    0);
+	const cJSON *top = cJSON_GetObjectItem(c, "release");
 	bool ok = buf_puts(b, html ? "<p><b>Suggested opener</b></p>\n"
 	                             "<blockquote>"
 	                           : "\nSuggested opener:\n  ") &&

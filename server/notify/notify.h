@@ -36,6 +36,16 @@ cJSON *content_test(const char *workspace_name, const char *event_id);
 bool content_opening_line(const cJSON *content, struct buf *out)
     __attribute__((warn_unused_result));
 
+/* The verb for a release in activity.releases_read: "Read" when it has
+ * read time, else "Opened". */
+const char *content_read_verb(const cJSON *read);
+
+/* Appends what follows a release's title in an activity line: " for 3
+ * min 5 s (2 views)", " for 45 s (1 view)" or " (1 view), not read
+ * yet". */
+bool content_read_tail(const cJSON *read, struct buf *out)
+    __attribute__((warn_unused_result));
+
 /* ---- digest.c: one summary for many alerts -------------------------- */
 
 /* Builds a digest payload (type "digest") from the contents of the

@@ -223,7 +223,7 @@ reason_line(struct buf *b, const cJSON *r)
 	    buf_puts(b, "\n\xe2\x80\xa2 ") && put(b, str(r, "text"), "signal");
 
 	if (ok && cJSON_IsNumber(cJSON_GetObjectItem(r, "points")))
-		ok = buf_printf(b, " (%+.0f)", num(r, "points"));
+		ok = buf_printf(b, " %+.0f", num(r, "points"));
 	return ok;
 }
 
@@ -256,13 +256,11 @@ reads_lines(struct buf *b, const cJSON *act)
 
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "releases_read"))
 	{
-		long secs = (long)num(e, "read_seconds");
-
-		ok =
-		    ok && buf_puts(b, "\n\xe2\x80\xa2 Read \xe2\x80\x9c") &&
-		    put(b, str(e, "title"), "") &&
-		    buf_printf(b, "\xe2\x80\x9d for %ld min %ld s (%.0f views)",
-		               secs / 60, secs % 60, num(e, "views"));
+		ok = ok &&
+		     buf_printf(b, "\n\xe2\x80\xa2 %s \xe2\x80\x9c",
+		                content_read_verb(e)) &&
+		     put(b, str(e, "title"), "") &&
+		     buf_puts(b, "\xe2\x80\x9d") && content_read_tail(e, b);
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(act, "links_clicked"))
 	{
@@ -317,10 +315,7 @@ activity_text(struct buf *b, const cJSON *c)
 static bool
 summary_text(struct buf *b, const cJSON *c)
 {
-	const cJSON *top = cJSON_GetArrayItem(
-	    cJSON_GetObjectItem(cJSON_GetObjectItem(c, "activity"),
-	                        "releases_read"),
-	    0);
+	const cJSON *top = cJSON_GetObjectItem(c, "release");
 	const char *summary = str(top, "summary");
 
 	if (summary == NULL || summary[0] == '\0')

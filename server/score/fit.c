@@ -22,6 +22,10 @@ add_reason(cJSON *reasons, const cJSON *c, const cJSON *actual)
 	cJSON_AddStringToObject(r, "trait", model_string(c, "trait"));
 	cJSON_AddStringToObject(r, "op", model_string(c, "op"));
 	cJSON_AddItemToObject(r, "value", cJSON_Duplicate(actual, 1));
+	/* What the trait was compared with, so an alert can say why. */
+	cJSON_AddItemToObject(
+	    r, "criterion",
+	    cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(c, "value"), 1));
 	cJSON_AddNumberToObject(r, "points",
 	                        round1(model_number(c, "points", 0)));
 	cJSON_AddItemToArray(reasons, r);

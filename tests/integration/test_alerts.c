@@ -67,13 +67,14 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(text, " US");
 	assert_has(text, "plan trial");
 	assert_has(text, "*Score 88* (fit 60, engagement 28)");
-	assert_has(text, "person.role in CTO (+30)");
-	assert_has(text, "release_shared (+10)");
+	/* A stored reason without its criterion shows the value alone. */
+	assert_has(text, "\xe2\x80\xa2 person.role CTO +30\n");
+	assert_has(text, "\xe2\x80\xa2 release_shared +10\n");
 	assert_has(text, "release_read: Charts are here \xc3\x97"
-	                 "2, 3.0 min (+3)");
+	                 "2, 3.0 min +3");
 	assert_has(text, "Read \xe2\x80\x9c"
-	                 "Charts are here\xe2\x80\x9d for 3 min 0 s "
-	                 "(3 views)");
+	                 "Charts are here\xe2\x80\x9d for 3 min "
+	                 "(3 views)\n");
 	assert_has(text, "Clicked https://docs.example.com/charts \xc3\x97"
 	                 "1");
 	assert_has(text, "on twitter");
@@ -157,8 +158,8 @@ Test(alerts, qualification_for_alex_reaches_slack_email_and_webhook)
 	assert_has(t, "Alex Doe <alex@acme.test>, CTO");
 	assert_has(t, "Acme Inc, 250 employees, software, US, plan trial");
 	assert_has(t, "Score:    88 (fit 60, engagement 28)");
-	assert_has(t, "person.role in CTO (+30)");
-	assert_has(t, "Read \"Charts are here\" for 3 min 0 s (3 views)");
+	assert_has(t, "  - person.role CTO +30\n");
+	assert_has(t, "Read \"Charts are here\" for 3 min (3 views) http");
 	assert_has(t, "Clicked https://docs.example.com/charts (1 times)");
 	assert_has(t, "Shared \"Charts are here\" on twitter");
 	assert_has(t, "Tried charts (2 times) after \"Charts are here\"");
@@ -318,7 +319,7 @@ Test(alerts, email_has_crlf_dot_stuffing_and_intact_body)
 		          "bare LF at byte %zu", i);
 	assert_has(data, "\r\nHello\r\n..\r\nworld\r\n");
 	cJSON *m = sink_mail(&fx.smtp, 0);
-	assert_has(jstr(m, "text"), "\nHello\n.\nworld\n");
+	assert_has(jstr(m, "text"), "\nHello\n.\nworld");
 	cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(m, "long_lines")));
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(m, "defects")), 0);
 	cJSON_Delete(m);
@@ -474,6 +475,213 @@ Test(alerts, hourly_destination_gets_one_digest_of_the_period)
 	cr_assert_eq(sink_count(&fx.hook, "/digest", 0), 1);
 }
 
+/* The demo's story: Alex opened "Charts for every dashboard" once and
+ * clicked its "Try it"; he opened "Export any table to CSV" twice and
+ * read it for 45 seconds. */
+static const char demo_seed[] =
+    "WITH a AS (INSERT INTO accounts (workspace_id, external_id, name,"
+    "  traits) VALUES ($1, 'acme', 'Acme', '{\"employees\": 120}')"
+    "  RETURNING id),"
+    " p AS (INSERT INTO persons (workspace_id, external_id, email, name,"
+    "  traits, account_id) SELECT $1, 'alex', 'alex@acme.test',"
+    "  'Alex Doe', '{\"role\": \"CTO\"}', a.id FROM a RETURNING id),"
+    " r AS (INSERT INTO releases (workspace_id, slug, title, body_md,"
+    "  features, status, published_at) VALUES"
+    "  ($1, 'charts', 'Charts for every dashboard',"
+    "   $2, '{charts}', 'published', now() - interval '3 days'),"
+    "  ($1, 'export', 'Export any table to CSV',"
+    "   'Every table now has an *Export* button.', '{export}',"
+    "   'published', now() - interval '1 day') RETURNING id, slug),"
+    " e AS (INSERT INTO events (workspace_id, message_id, source, type,"
+    "  name, person_id, release_id, props, occurred_at)"
+    "  SELECT $1, gen_random_uuid()::text, 'widget', v.type, v.type,"
+    "  p.id, r.id, v.props::jsonb, now() - v.ago::interval"
+    "  FROM p, r JOIN (VALUES"
+    "   ('charts', 'release_viewed', '{}', '3 hours'),"
+    "   ('charts', 'feature_cta', '{\"feature\": \"charts\"}', '2 hours'),"
+    "   ('export', 'release_viewed', '{}', '90 minutes'),"
+    "   ('export', 'release_viewed', '{}', '80 minutes'),"
+    "   ('export', 'release_read', '{\"ms\": 45000}', '80 minutes'))"
+    "  AS v(slug, type, props, ago) ON v.slug = r.slug)"
+    " SELECT id FROM p";
+
+/* A qualification with the reasons the scorer writes. */
+static const char demo_qualify[] =
+    "INSERT INTO qualifications (workspace_id, subject_type, subject_id,"
+    " rule_id, rule_name, model_version, score, fit, engagement, reasons,"
+    " notify) VALUES ($1, 'person', $2, 'engaged-icp',"
+    " 'Engaged and in ICP', 1, 71, 65, 6, '["
+    "{\"kind\": \"fit\", \"trait\": \"account.employees\","
+    " \"op\": \"between\", \"value\": 120, \"criterion\": [20, 5000],"
+    " \"points\": 30},"
+    "{\"kind\": \"fit\", \"trait\": \"person.role\", \"op\": \"in\","
+    " \"value\": \"CTO\", \"criterion\": [\"CTO\", \"VP Engineering\"],"
+    " \"points\": 20},"
+    "{\"kind\": \"fit\", \"trait\": \"person.plan\", \"op\": \"eq\","
+    " \"value\": \"trial\", \"criterion\": \"trial\", \"points\": 10},"
+    "{\"kind\": \"fit\", \"trait\": \"account.employees\","
+    " \"op\": \"gte\", \"value\": 120, \"criterion\": 100,"
+    " \"points\": 5},"
+    "{\"kind\": \"signal\", \"event\": \"release_viewed\","
+    " \"detail\": \"Export any table to CSV\","
+    " \"release\": \"Export any table to CSV\", \"count\": 2,"
+    " \"points\": 4}]', '{sales}') RETURNING id";
+
+/* Seeds the demo story with the Charts release body md and qualifies
+ * Alex; waits for the Slack, webhook and email messages. */
+static void
+demo_alert(const char *md)
+{
+	char ws[24];
+
+	fx_workspace(&fx, "Demo Ws");
+	fx_destinations(&fx, "sales");
+	snprintf(ws, sizeof(ws), "%ld", fx.ws_id);
+	const char *p1[2] = {ws, md};
+	char *alex = sql_value(demo_seed, 2, p1);
+	const char *p2[2] = {ws, alex};
+	cr_assert_gt(sql_long(demo_qualify, 2, p2), 0);
+	free(alex);
+	cr_assert_eq(sink_wait(&fx.hook, "/slack", 1, 10000), 1);
+	cr_assert_eq(sink_wait(&fx.hook, "/hook", 1, 10000), 1);
+	cr_assert_eq(fx_mail_wait(&fx, 1, 10000), 1);
+}
+
+Test(alerts, activity_counts_views_and_says_when_nothing_was_read)
+{
+	demo_alert("Every dashboard gets a **Charts** tab.");
+
+	cJSON *rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "\n\xe2\x80\xa2 Read \xe2\x80\x9c"
+	                 "Export any table to CSV\xe2\x80\x9d for 45 s "
+	                 "(2 views)\n");
+	assert_has(text, "\n\xe2\x80\xa2 Opened \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d (1 view), "
+	                 "not read yet\n");
+	cr_assert(strstr(text, "0 min") == NULL, "%s", text);
+	free(text);
+	cJSON_Delete(rec);
+
+	cJSON *m = sink_mail(&fx.smtp, 0);
+	const char *t = jstr(m, "text");
+	assert_has(t, "  - Read \"Export any table to CSV\" for 45 s (2 views)"
+	              " http");
+	assert_has(t, "  - Opened \"Charts for every dashboard\" (1 view), "
+	              "not read yet http");
+	assert_has(jstr(m, "html"),
+	           "<li>Opened \"Charts for every dashboard\" (1 view), "
+	           "not read yet http");
+	cJSON_Delete(m);
+}
+
+/* Markdown with emphasis, a link, code, a list and characters Slack
+ * and HTML must escape. */
+static const char charts_md[] =
+    "Every dashboard gets a **Charts** tab for *R&D* teams <3, see "
+    "[the docs](https://docs.example.com/charts).\n\n"
+    "- `bar` charts\n- pie charts\n";
+static const char charts_plain[] =
+    "Every dashboard gets a Charts tab for R&D teams <3, see the docs.\n"
+    "\n"
+    "  - bar charts\n"
+    "  - pie charts";
+
+Test(alerts, release_summaries_are_plain_text_not_markdown)
+{
+	demo_alert(charts_md);
+
+	cJSON *rec = fx_record(&fx.hook, "/hook", 0);
+	size_t len;
+	char *body = sink_body(rec, &len);
+	cJSON *o = cJSON_Parse(body);
+	cJSON *reads = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "activity"),
+	                                   "releases_read");
+	cr_assert_eq(cJSON_GetArraySize(reads), 2);
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(reads, 0), "summary"),
+	                 "Every table now has an Export button.");
+	cr_assert_str_eq(jstr(cJSON_GetArrayItem(reads, 1), "summary"),
+	                 charts_plain);
+	cr_assert_str_eq(jstr(cJSON_GetObjectItem(o, "release"), "summary"),
+	                 charts_plain);
+	cJSON_Delete(o);
+	free(body);
+	cJSON_Delete(rec);
+
+	/* Slack: rendered, then &, < and > escaped once. */
+	rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "*About \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d*\n"
+	                 "Every dashboard gets a Charts tab for R&amp;D teams "
+	                 "&lt;3, see the docs.\n\n  - bar charts\n"
+	                 "  - pie charts\n");
+	cr_assert(strstr(text, "**") == NULL && strstr(text, "`") == NULL, "%s",
+	          text);
+	free(text);
+	cJSON_Delete(rec);
+
+	cJSON *m = sink_mail(&fx.smtp, 0);
+	assert_has(jstr(m, "text"), "About \"Charts for every dashboard\":\n");
+	assert_has(jstr(m, "text"), charts_plain);
+	assert_has(jstr(m, "html"),
+	           "<pre>Every dashboard gets a Charts tab for R&amp;D teams "
+	           "&lt;3, see the docs.\n\n  - bar charts\n  - pie charts"
+	           "</pre>");
+	cJSON_Delete(m);
+}
+
+/* Alex opened Export twice and read it; he clicked "Try it" on Charts. */
+Test(alerts, alert_is_about_the_release_whose_try_it_was_clicked)
+{
+	demo_alert("Every dashboard gets a **Charts** tab.");
+
+	cJSON *rec = fx_record(&fx.hook, "/slack", 0);
+	char *text = fx_slack_text(rec);
+	assert_has(text, "*About \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d*\n"
+	                 "Every dashboard gets a Charts tab.\n");
+	assert_has(text, "Tried *charts* \xc3\x97"
+	                 "1 after \xe2\x80\x9c"
+	                 "Charts for every dashboard\xe2\x80\x9d");
+	assert_has(text, "Hi Alex, I saw you tried charts after our \"Charts "
+	                 "for every dashboard\" update.");
+	cr_assert(strstr(text, "About \xe2\x80\x9c"
+	                       "Export") == NULL,
+	          "%s", text);
+	free(text);
+	cJSON_Delete(rec);
+
+	rec = fx_record(&fx.hook, "/hook", 0);
+	size_t len;
+	char *body = sink_body(rec, &len);
+	cJSON *o = cJSON_Parse(body);
+	cJSON *rel = cJSON_GetObjectItem(o, "release");
+	cr_assert_str_eq(jstr(rel, "title"), "Charts for every dashboard");
+	cr_assert_str_eq(jstr(rel, "slug"), "charts");
+	cr_assert_str_eq(jstr(rel, "summary"),
+	                 "Every dashboard gets a Charts tab.");
+	assert_has(jstr(rel, "url"), "/charts");
+	cr_assert_str_eq(
+	    jstr(cJSON_GetArrayItem(
+	             cJSON_GetObjectItem(cJSON_GetObjectItem(o, "activity"),
+	                                 "releases_read"),
+	             0),
+	         "title"),
+	    "Export any table to CSV");
+	cJSON_Delete(o);
+	free(body);
+	cJSON_Delete(rec);
+
+	cJSON *m = sink_mail(&fx.smtp, 0);
+	assert_has(jstr(m, "text"), "About \"Charts for every dashboard\":\n"
+	                            "Every dashboard gets a Charts tab.");
+	assert_has(jstr(m, "html"), "<p><b>About \"Charts for every "
+	                            "dashboard\"</b></p>\n<pre>Every dashboard "
+	                            "gets a Charts tab.</pre>");
+	cJSON_Delete(m);
+}
+
 static const char icp_model[] =
     "{\"fit\": {\"criteria\": ["
     "{\"trait\": \"account.employees\", \"op\": \"between\","
@@ -533,11 +741,18 @@ Test(alerts, alex_qualified_by_the_scorer_reaches_slack_with_its_reasons)
 	char *text = fx_slack_text(rec);
 	assert_has(text, "Alex qualified: Engaged and in ICP");
 	assert_has(text, "*Acme* \xc2\xb7 200 employees \xc2\xb7 software");
-	assert_has(text, "person.role in CTO (+30)");
-	assert_has(text, "release_shared: Data visualization (+10)");
+	assert_has(text, "\xe2\x80\xa2 account.employees 200 (between 50 and"
+	                 " 1000) +30\n");
+	assert_has(text, "\xe2\x80\xa2 person.role CTO (one of cto,"
+	                 " engineering manager) +30\n");
+	assert_has(text, "\xe2\x80\xa2 account.industry software (one of"
+	                 " software, fintech) +25\n");
+	assert_has(text, "\xe2\x80\xa2 account.country US (one of US, DE,"
+	                 " GB) +15\n");
+	assert_has(text, "release_shared: Data visualization +10");
 	assert_has(text, "Read \xe2\x80\x9c"
-	                 "Data visualization\xe2\x80\x9d for 2 min 0 s "
-	                 "(3 views)");
+	                 "Data visualization\xe2\x80\x9d for 2 min "
+	                 "(3 views)\n");
 	assert_has(text, "Shared \xe2\x80\x9c"
 	                 "Data visualization\xe2\x80\x9d on linkedin");
 	assert_has(text, "Tried *charts* \xc3\x97"

@@ -151,6 +151,13 @@ Test(fit, matching_criteria_add_up_capped_at_100_with_reasons)
 	    cJSON_GetObjectItem(cJSON_GetArrayItem(reasons, 0), "trait")
 	        ->valuestring,
 	    "account.employees");
+	/* The reason keeps the value seen and the criterion it met. */
+	char *r0 = cJSON_PrintUnformatted(cJSON_GetArrayItem(reasons, 0));
+	cr_assert_str_eq(r0, "{\"kind\":\"fit\",\"trait\":"
+	                     "\"account.employees\",\"op\":\"between\","
+	                     "\"value\":\"200\",\"criterion\":[50,1000],"
+	                     "\"points\":30}");
+	free(r0);
 	cJSON_Delete(f);
 	f = cJSON_Parse("{\"person\":{\"role\":\"dev\"},\"account\":{}}");
 	cr_assert_float_eq(fit_compute(m, f, NULL), 0, 1e-9);
