@@ -179,7 +179,7 @@ rate="${INGEST_RATE:-}"
 if [ -z "$rate" ] && [ -f "${INGEST_RESULTS:-}" ]; then
 	rate="$("$py" -c 'import json,sys
 best = max((json.loads(l)["events_per_s"] for l in open(sys.argv[1])
-            if json.loads(l)["label"].startswith("herald")), default=0)
+            if json.loads(l).get("label", "").startswith("herald")), default=0)
 print(int(best / 2))' "$INGEST_RESULTS")"
 fi
 if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
