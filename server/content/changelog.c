@@ -139,6 +139,20 @@ reply_page(struct http_req *req, struct page *p)
 	                0);
 }
 
+/* Sends p as a 404 page with the security headers, and frees it. */
+static void
+send_not_found(struct http_req *req, struct page *p)
+{
+	security_headers(req);
+	if (!p->ok) {
+		page_cleanup(p);
+		http_error(req, 404, "not found");
+		return;
+	}
+	http_reply(req, 404, "text/html; charset=utf-8", p->b.data, p->b.len);
+	page_cleanup(p);
+}
+
 void
 changelog_not_found(struct http_req *req, const char *what)
 {
@@ -154,14 +168,7 @@ changelog_not_found(struct http_req *req, const char *what)
 	             "<h1>Not found</h1>\n<p>There is no ");
 	page_text(&p, what);
 	page_raw(&p, " here.</p>\n</main>\n</body>\n</html>\n");
-	security_headers(req);
-	if (!p.ok) {
-		page_cleanup(&p);
-		http_error(req, 404, "not found");
-		return;
-	}
-	http_reply(req, 404, "text/html; charset=utf-8", p.b.data, p.b.len);
-	page_cleanup(&p);
+	send_not_found(req, &p);
 }
 
 /* ---- HTML ------------------------------------------------------------- */
@@ -478,15 +485,8 @@ release_missing(struct http_req *req, const struct changelog_ws *ws)
 	page_text(&p, v.base);
 	page_raw(&p, "\">&larr; All releases</a></p>\n</article>\n");
 	bottom(&p, &v);
-	security_headers(req);
 	http_add_header(req, "Cache-Control", "no-cache");
-	if (!p.ok) {
-		page_cleanup(&p);
-		http_error(req, 404, "not found");
-		return;
-	}
-	http_reply(req, 404, "text/html; charset=utf-8", p.b.data, p.b.len);
-	page_cleanup(&p);
+	send_not_found(req, &p);
 }
 
 static void
