@@ -26,18 +26,27 @@ bin/herald user add --workspace "$slug" --email sales@demo.test \
 
 # A private server for the API calls below.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-log=tmp/seed-admin-server.log
+mkdir -p tmp
+log="$(mktemp tmp/seed-admin-server.XXXXXX)"
+jar="$(mktemp tmp/seed-admin-cookies.XXXXXX)"
 HERALD_LISTEN="127.0.0.1:$port" HERALD_PUBLIC_URL="$public" \
 	bin/herald serve >"$log" 2>&1 &
 pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 150); do
-	grep -q 'herald ready' "$log" && break
-	kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; rm -f "$log" "$jar"' EXIT
+# Ready when it answers on its port (up to 60 s on a busy machine); a
+# server that exits (the port taken meanwhile, say) stops the seed.
+ready=0
+for _ in $(seq 1 600); do
+	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && { ready=1; break; }
+	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
 done
+if [ "$ready" -ne 1 ]; then
+	echo "seed-admin-demo: the seeding server on port $port did not start:" >&2
+	cat "$log" >&2
+	exit 1
+fi
 base="http://127.0.0.1:$port/api/v1"
-jar=tmp/seed-admin.cookies
 
 csrf=$(curl -fsS -c "$jar" -H 'Content-Type: application/json' \
 	-d "{\"email\":\"pm@demo.test\",\"password\":\"$pm_pw\"}" \
