@@ -33,11 +33,14 @@ HERALD_LISTEN="127.0.0.1:$port" HERALD_PUBLIC_URL="$public" \
 	bin/herald serve >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; rm -f "$log" "$jar"' EXIT
-# Ready when it answers on its port (up to 60 s on a busy machine); a
-# server that exits (the port taken meanwhile, say) stops the seed.
+# Ready when its own log says so and it answers on its port (up to
+# 60 s on a busy machine); a server that exits (the port taken
+# meanwhile, say) stops the seed.
 ready=0
 for _ in $(seq 1 600); do
-	curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" && { ready=1; break; }
+	grep -q 'herald ready' "$log" &&
+		curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" &&
+		{ ready=1; break; }
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
 done
