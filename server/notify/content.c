@@ -91,9 +91,8 @@ static const char activity_sql[] =
      * the one read most. */
     " about AS (SELECT id FROM ("
     "  SELECT release_id AS id, 1 AS rank,"
-    "   extract(epoch FROM occurred_at)::float8 AS weight FROM ev WHERE type = "
-    "'feature_cta'"
-    "   AND release_id IS NOT NULL"
+    "   extract(epoch FROM occurred_at)::float8 AS weight FROM ev"
+    "   WHERE type = 'feature_cta' AND release_id IS NOT NULL"
     "  UNION ALL SELECT (SELECT r.id FROM releases r"
     "   WHERE r.workspace_id = $1 AND r.title = c.title"
     "   ORDER BY r.published_at DESC NULLS LAST LIMIT 1),"

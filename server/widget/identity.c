@@ -157,12 +157,12 @@ peek_person(const struct widget_ws *ws, const char *sub,
             const struct claims_text *t, struct widget_who *who)
 {
 	char wsid[24], err[512];
+	const char *params[5] = {wsid, sub, t->traits, t->acct_id,
+	                         t->acct_traits};
 	PGresult *r = NULL;
 	enum db_status st;
 
 	snprintf(wsid, sizeof(wsid), "%lld", (long long)ws->id);
-	const char *params[5] = {wsid, sub, t->traits, t->acct_id,
-	                         t->acct_traits};
 	st = db_exec(&r,
 	             "SELECT p.id, coalesce(p.traits, '{}') ||"
 	             "  coalesce($3::jsonb, '{}'),"

@@ -34,13 +34,22 @@ ev_type_name(enum ev_type t)
 	return types[t].name;
 }
 
+/* The type named name, or EV_NTYPES when there is none. */
+static int
+type_of(const char *name)
+{
+	int t;
+
+	for (t = 0; t < EV_NTYPES && name != NULL; t++)
+		if (strcmp(name, types[t].name) == 0)
+			return t;
+	return EV_NTYPES;
+}
+
 bool
 ev_type_known(const char *name)
 {
-	for (int t = 0; t < EV_NTYPES; t++)
-		if (strcmp(name, types[t].name) == 0)
-			return true;
-	return false;
+	return type_of(name) != EV_NTYPES;
 }
 
 bool
@@ -281,10 +290,8 @@ parse_head(const cJSON *item, struct ev *ev, char *err, size_t errlen)
 	    (id == NULL || !id_ok(id, 64)))
 		return set_err(err, errlen,
 		               "id: must be 1 to 64 letters, digits, - or _");
-	for (t = 0; t < EV_NTYPES && type; t++)
-		if (strcmp(type, types[t].name) == 0)
-			break;
-	if (type == NULL || t == EV_NTYPES)
+	t = type_of(type);
+	if (t == EV_NTYPES)
 		return set_err(err, errlen, "type: unknown event type");
 	ev->type = (enum ev_type)t;
 	if (id != NULL)
