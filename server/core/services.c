@@ -12,6 +12,7 @@
 static const struct service services[] = {
     {"scorer", scorer_start, scorer_stop},
     {"widget-assets", assets_start, assets_stop},
+    {"ingest-rollup", rollup_start, rollup_stop},
     {"ingest-writer", writer_start, writer_stop},
     {"ingest-maintain", maintain_start, maintain_stop},
     {"scheduler", scheduler_start, scheduler_stop},

@@ -94,6 +94,14 @@ void writer_submit(struct ingest_job *job);
 bool writer_start(void);
 void writer_stop(void);
 
+/* ---- rollup.c: daily rollups and score queue after the commit ------- */
+
+/* Tells the merger that a writer committed a pending row. */
+void rollup_signal(void);
+
+bool rollup_start(void);
+void rollup_stop(void);
+
 /* ---- limits.c: request rates ----------------------------------------- */
 
 /* Takes one token from the buckets of this workspace (write key) and

@@ -5,9 +5,11 @@
  * take whole jobs off the queue (everything waiting, up to GROUP_MAX
  * events) and write them in ONE transaction sent as one pipeline (one
  * round trip): BEGIN, person upsert, identify/group/merge statements,
- * the events statement (de-duplication, insert, daily rollups and score
- * queue in one multi-row statement over unnest arrays), NOTIFY, COMMIT.
- * Only after the COMMIT answers does each request get its 2xx.
+ * the events statement (de-duplication and insert in one multi-row
+ * statement over unnest arrays, plus one rollup_pending row from which
+ * rollup.c adds the daily rollups and queues scoring right after),
+ * NOTIFY, COMMIT.  Only after the COMMIT answers does each request get
+ * its 2xx.
  *
  * Statements are unnamed (extended protocol), so the writer works behind
  * pgbouncer in transaction mode.  A lost connection is reopened and the
@@ -92,41 +94,16 @@ static const char SQL_EVENTS[] =
     "  LEFT JOIN anonymous_ids a ON u.uid IS NULL"
     "   AND a.workspace_id = u.ws AND a.anonymous_id = u.anon"
     "  RETURNING workspace_id, person_id, type, name, occurred_at),"
-    " roll AS (INSERT INTO person_daily AS d (workspace_id, person_id,"
-    "  day, event, count, value)"
-    "  SELECT i.workspace_id, i.person_id,"
-    "   (i.occurred_at AT TIME ZONE w.timezone)::date,"
-    "   CASE WHEN i.type = 'track' THEN i.name ELSE i.type END,"
-    "   count(*), 0"
-    "  FROM ins i JOIN workspaces w ON w.id = i.workspace_id"
-    "  WHERE i.person_id IS NOT NULL"
-    "   AND i.type IN ('track', 'page', 'screen')"
-    "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
-    "  ON CONFLICT (workspace_id, person_id, day, event) DO UPDATE"
-    "   SET count = d.count + EXCLUDED.count RETURNING 1),"
-    " r AS (SELECT workspace_id, person_id, type,"
-    "  CASE WHEN type = 'track' THEN name ELSE type END AS key"
-    "  FROM ins WHERE person_id IS NOT NULL),"
-    /* Whether a key queues its person, and how soon: looked up once per
-     * workspace and key of the group, not once per event. */
-    " urg AS (SELECT k.workspace_id, k.type, k.key,"
-    "  CASE WHEN k.type NOT IN ('track', 'page', 'screen')"
-    "   OR NOT EXISTS (SELECT 1 FROM score_events s"
-    "    WHERE s.workspace_id = k.workspace_id) THEN true"
-    "  ELSE (SELECT bool_or(s.urgent) FROM score_events s"
-    "   WHERE s.workspace_id = k.workspace_id"
-    "    AND s.event IN ('*', k.key)) END AS urgent"
-    "  FROM (SELECT DISTINCT workspace_id, type, key FROM r) k),"
-    " sq AS (INSERT INTO score_queue (workspace_id, person_id, queued_at)"
-    "  SELECT r.workspace_id, r.person_id, now() + CASE WHEN"
-    "   bool_or(g.urgent) THEN interval '0' ELSE interval '30 seconds' END"
-    "  FROM r JOIN urg g ON g.workspace_id = r.workspace_id"
-    "   AND g.type = r.type AND g.key IS NOT DISTINCT FROM r.key"
-    "  WHERE g.urgent IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
-    "  ON CONFLICT (workspace_id, person_id) DO UPDATE"
-    "  SET queued_at = EXCLUDED.queued_at"
-    "  WHERE EXCLUDED.queued_at < score_queue.queued_at RETURNING 1)"
-    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM roll)";
+    /* The rollups and the score queue follow from one pending row
+     * (rollup.c), written in this transaction. */
+    " pend AS (INSERT INTO rollup_pending (ws, pid, typ, key, occ)"
+    "  SELECT array_agg(workspace_id), array_agg(person_id),"
+    "   array_agg(type),"
+    "   array_agg(CASE WHEN type = 'track' THEN name ELSE type END),"
+    "   array_agg(occurred_at)"
+    "  FROM ins WHERE person_id IS NOT NULL HAVING count(*) > 0"
+    "  RETURNING 1)"
+    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM pend)";
 
 /* ---- array literals ------------------------------------------------ */
 
@@ -458,6 +435,8 @@ write_group(struct writer *w, struct ingest_job *group)
 		}
 		return;
 	}
+	if (o == W_OK)
+		rollup_signal();
 	if (o != W_OK)
 		log_warn("component=writer writer=%d events=%ld outcome=%d "
 		         "%s",

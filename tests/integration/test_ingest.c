@@ -103,6 +103,7 @@ Test(ingest, track_identify_and_group_fill_persons_accounts_and_events)
 	             ws);
 	cr_assert_str_eq(v, "203.0.113.0");
 	free(v);
+	cr_assert(wait_rollups(ws));
 	cr_assert_eq(count_ws("SELECT sum(count) FROM person_daily WHERE"
 	                      " workspace_id = $1 AND event IN"
 	                      " ('feature_used', 'page')",
@@ -153,6 +154,7 @@ Test(ingest, bad_message_in_a_batch_is_named_and_the_rest_stored)
 	                      " = $1",
 	                      ws),
 	             2);
+	cr_assert(wait_rollups(ws));
 	cr_assert_eq(count_ws("SELECT sum(count) FROM person_daily WHERE"
 	                      " workspace_id = $1",
 	                      ws),
@@ -183,6 +185,7 @@ Test(ingest, resent_batch_and_duplicates_within_a_batch_are_stored_once)
 	                      " = $1",
 	                      ws),
 	             2);
+	cr_assert(wait_rollups(ws));
 	cr_assert_eq(count_ws("SELECT sum(count) FROM person_daily WHERE"
 	                      " workspace_id = $1",
 	                      ws),
@@ -480,6 +483,7 @@ Test(ingest, anonymous_events_merge_into_the_person_on_identify)
 	                      " AND p.external_id = 'jane'",
 	                      ws),
 	             3);
+	cr_assert(wait_rollups(ws));
 	cr_assert_eq(count_ws("SELECT sum(count) FROM person_daily WHERE"
 	                      " workspace_id = $1 AND event = 'viewed'",
 	                      ws),
@@ -518,6 +522,7 @@ Test(ingest, people_export_and_erase)
 	        ->valuestring,
 	    "ga");
 	resp_free(&r);
+	cr_assert(wait_rollups(ws));
 	api(&r, &s, "DELETE", "/api/v1/people/gone", admin, NULL);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert_eq(cJSON_GetObjectItem(r.json, "events")->valueint, 2);

@@ -310,6 +310,24 @@ sql_long(const char *query, int n, const char *const *params)
 	return x;
 }
 
+bool
+wait_rollups(const cJSON *ws)
+{
+	char id[32];
+	const char *p[1] = {id};
+
+	snprintf(id, sizeof(id), "%.0f",
+	         cJSON_GetObjectItem(ws, "id")->valuedouble);
+	for (int i = 0; i < 200; i++) {
+		if (sql_long("SELECT count(*) FROM rollup_pending"
+		             " WHERE $1::int8 = ANY(ws)",
+		             1, p) == 0)
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
 cJSON *
 workspace_new(const char *name)
 {

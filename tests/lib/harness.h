@@ -68,6 +68,11 @@ char *sql_value(const char *query, int n, const char *const *params);
 /* Same, as a long. */
 long sql_long(const char *query, int n, const char *const *params);
 
+/* Waits, up to 10 s, until the rollup merger has applied every event
+ * of the workspace stored so far (person_daily, score_queue).  False on
+ * timeout. */
+bool wait_rollups(const cJSON *ws);
+
 /* Creates a workspace with `bin/herald workspace create`; returns its
  * JSON (id, slug, public_key, write_key, admin_token, identity_secret). */
 cJSON *workspace_new(const char *name);

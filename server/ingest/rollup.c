@@ -1,0 +1,217 @@
+/* Herald - the rollup merger: daily rollups and the score queue, shortly
+ * after the events (migration 0098).
+ *
+ * Each ingest transaction stores one rollup_pending row listing the
+ * events it inserted.  This thread wakes when a writer committed one
+ * (or every POLL_S, for rows another process or a crash left), lets
+ * MERGE_GAP pass since its last merge so that a busy person's events of
+ * many groups add up to one row update, then merges: in ONE statement
+ * it claims pending rows (FOR UPDATE SKIP LOCKED: processes share the
+ * work), deletes them, adds them up per person, day and key into
+ * person_daily, and queues the people for scoring with the urgency of
+ * their events' keys.  The queue insert locks an existing queue row, as
+ * every queue writer must (migration 0070), so the scorer never claims
+ * a person between this commit and the rollups it reads.
+ *
+ * The merge commits without waiting for the WAL flush: a PostgreSQL
+ * crash that loses it loses the deletion of the pending rows too, and
+ * the next merge applies them. */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "ingest/ingest.h"
+#include "store/db.h"
+
+#define MERGE_GAP   0.2 /* seconds from one merge to the next, at least */
+#define POLL_S      1   /* look for pending rows this often anyway */
+#define CLAIM_ROWS  "200" /* pending rows (ingest groups) per merge */
+#define FAIL_WAIT   0.5 /* after a failed merge (s) */
+
+static const char SQL_MERGE[] =
+    "WITH p AS (DELETE FROM rollup_pending WHERE id IN (SELECT id"
+    "  FROM rollup_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
+    "  RETURNING ws, pid, typ, key, occ),"
+    " e AS (SELECT x.* FROM p, unnest(p.ws, p.pid, p.typ, p.key, p.occ)"
+    "  AS x(ws, pid, typ, key, occ)),"
+    /* Days in the workspace's time zone; people erased since their
+     * events were stored are skipped. */
+    " d AS (SELECT e.ws, e.pid, (e.occ AT TIME ZONE w.timezone)::date"
+    "  AS day, e.key, count(*) AS n"
+    "  FROM e JOIN workspaces w ON w.id = e.ws"
+    "  WHERE e.typ IN ('track', 'page', 'screen') GROUP BY 1, 2, 3, 4),"
+    " roll AS (INSERT INTO person_daily AS pd (workspace_id, person_id,"
+    "  day, event, count, value)"
+    "  SELECT d.ws, d.pid, d.day, d.key, d.n, 0 FROM d"
+    "  JOIN persons ps ON ps.workspace_id = d.ws AND ps.id = d.pid"
+    "  ORDER BY 1, 2, 3, 4"
+    "  ON CONFLICT (workspace_id, person_id, day, event) DO UPDATE"
+    "   SET count = pd.count + EXCLUDED.count RETURNING 1),"
+    " r AS (SELECT DISTINCT ws, pid, typ, key FROM e),"
+    /* Whether a key queues its person, and how soon: looked up once per
+     * workspace and key, not once per event. */
+    " urg AS (SELECT k.ws, k.typ, k.key,"
+    "  CASE WHEN k.typ NOT IN ('track', 'page', 'screen')"
+    "   OR NOT EXISTS (SELECT 1 FROM score_events s"
+    "    WHERE s.workspace_id = k.ws) THEN true"
+    "  ELSE (SELECT bool_or(s.urgent) FROM score_events s"
+    "   WHERE s.workspace_id = k.ws"
+    "    AND s.event IN ('*', k.key)) END AS urgent"
+    "  FROM (SELECT DISTINCT ws, typ, key FROM r) k),"
+    " sq AS (INSERT INTO score_queue (workspace_id, person_id, queued_at)"
+    "  SELECT r.ws, r.pid, now() + CASE WHEN bool_or(g.urgent)"
+    "   THEN interval '0' ELSE interval '30 seconds' END"
+    "  FROM r JOIN urg g ON g.ws = r.ws AND g.typ = r.typ"
+    "   AND g.key IS NOT DISTINCT FROM r.key"
+    "  JOIN persons ps ON ps.workspace_id = r.ws AND ps.id = r.pid"
+    "  WHERE g.urgent IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
+    "  ON CONFLICT (workspace_id, person_id) DO UPDATE"
+    "  SET queued_at = EXCLUDED.queued_at"
+    "  WHERE EXCLUDED.queued_at < score_queue.queued_at RETURNING 1)"
+    " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM e),"
+    "  (SELECT count(*) FROM roll), (SELECT count(*) FROM sq)";
+
+static struct {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool due, stopping, running;
+	long merges, failures; /* since start, for the log at stop */
+} m = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+void
+rollup_signal(void)
+{
+	pthread_mutex_lock(&m.lock);
+	m.due = true;
+	pthread_cond_signal(&m.wake);
+	pthread_mutex_unlock(&m.lock);
+}
+
+/* One merge.  Returns the pending rows applied, or -1 on failure. */
+static long
+merge_once(void)
+{
+	const char *params[1] = {CLAIM_ROWS};
+	char err[256];
+	struct db_conn *c = db_acquire(5000, err, sizeof(err));
+	PGresult *r = NULL;
+	long rows = -1;
+
+	if (c == NULL) {
+		log_warn("component=rollup no connection: %s", err);
+		return -1;
+	}
+	if (db_query(c, NULL, "BEGIN", 0, NULL) != DB_OK ||
+	    db_query(c, NULL, "SET LOCAL synchronous_commit = off", 0,
+	             NULL) != DB_OK ||
+	    db_query(c, &r, SQL_MERGE, 1, params) != DB_OK) {
+		log_warn("component=rollup merge failed: %s", c->error);
+		db_release(c);
+		return -1;
+	}
+	rows = strtol(PQgetvalue(r, 0, 0), NULL, 10);
+	if (strtol(PQgetvalue(r, 0, 3), NULL, 10) > 0 &&
+	    db_query(c, NULL, "NOTIFY herald_score", 0, NULL) != DB_OK)
+		rows = -1;
+	if (rows >= 0 && db_query(c, NULL, "COMMIT", 0, NULL) != DB_OK)
+		rows = -1;
+	if (rows < 0)
+		log_warn("component=rollup merge failed: %s", c->error);
+	else if (rows > 0)
+		log_debug("component=rollup groups=%ld events=%s daily=%s "
+		          "queued=%s",
+		          rows, PQgetvalue(r, 0, 1), PQgetvalue(r, 0, 2),
+		          PQgetvalue(r, 0, 3));
+	PQclear(r);
+	db_release(c);
+	return rows;
+}
+
+/* Merges until nothing is pending (or a merge failed). */
+static bool
+merge_all(void)
+{
+	long rows;
+
+	do {
+		rows = merge_once();
+		if (rows < 0) {
+			m.failures++;
+			return false;
+		}
+		m.merges += rows > 0;
+	} while (rows >= strtol(CLAIM_ROWS, NULL, 10));
+	return true;
+}
+
+static void
+wait_until(double t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t -= util_now();
+	if (t <= 0)
+		return;
+	ts.tv_sec += (time_t)t;
+	ts.tv_nsec += (long)((t - (double)(time_t)t) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&m.wake, &m.lock, &ts);
+}
+
+static void *
+rollup_main(void *arg)
+{
+	double last = 0, retry_at;
+
+	(void)arg;
+	pthread_mutex_lock(&m.lock);
+	while (!m.stopping) {
+		/* Gather: a merge at most every MERGE_GAP. */
+		while (!m.stopping && util_now() < last + MERGE_GAP)
+			wait_until(last + MERGE_GAP);
+		m.due = false;
+		pthread_mutex_unlock(&m.lock);
+		last = util_now();
+		retry_at = last + (merge_all() ? POLL_S : FAIL_WAIT);
+		pthread_mutex_lock(&m.lock);
+		while (!m.stopping && !m.due && util_now() < retry_at)
+			wait_until(retry_at);
+	}
+	pthread_mutex_unlock(&m.lock);
+	/* The writer has stopped: what it committed last is merged now. */
+	merge_all();
+	log_info("component=rollup merges=%ld failures=%ld stopped", m.merges,
+	         m.failures);
+	return NULL;
+}
+
+bool
+rollup_start(void)
+{
+	m.stopping = false;
+	m.due = true;
+	m.running = pthread_create(&m.thread, NULL, rollup_main, NULL) == 0;
+	return m.running;
+}
+
+void
+rollup_stop(void)
+{
+	if (!m.running)
+		return;
+	pthread_mutex_lock(&m.lock);
+	m.stopping = true;
+	pthread_cond_broadcast(&m.wake);
+	pthread_mutex_unlock(&m.lock);
+	pthread_join(m.thread, NULL);
+	m.running = false;
+}
