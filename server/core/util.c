@@ -74,6 +74,22 @@ util_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void
+util_cond_wait_for(pthread_cond_t *cond, pthread_mutex_t *mutex, double seconds)
+{
+	struct timespec ts;
+	long ns;
+
+	if (seconds <= 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)seconds;
+	ns = ts.tv_nsec + (long)((seconds - (double)(time_t)seconds) * 1e9);
+	ts.tv_sec += ns / 1000000000L;
+	ts.tv_nsec = ns % 1000000000L;
+	pthread_cond_timedwait(cond, mutex, &ts);
+}
+
 int64_t
 util_wall_ms(void)
 {

@@ -2,6 +2,7 @@
 #ifndef HERALD_UTIL_H
 #define HERALD_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,10 @@ bool util_secure_equal(const char *a, const char *b);
 
 /* Monotonic time in seconds. */
 double util_now(void);
+
+/* pthread_cond_timedwait for at most `seconds` from now (mutex held). */
+void util_cond_wait_for(pthread_cond_t *cond, pthread_mutex_t *mutex,
+                        double seconds);
 
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t util_wall_ms(void);

@@ -20,17 +20,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "core/log.h"
 #include "core/util.h"
 #include "ingest/ingest.h"
 #include "store/db.h"
 
-#define MERGE_GAP   0.2 /* seconds from one merge to the next, at least */
-#define POLL_S      1   /* look for pending rows this often anyway */
-#define CLAIM_ROWS  "200" /* pending rows (ingest groups) per merge */
-#define FAIL_WAIT   0.5 /* after a failed merge (s) */
+#define MERGE_GAP  0.2   /* seconds from one merge to the next, at least */
+#define POLL_S     1     /* look for pending rows this often anyway */
+#define CLAIM_ROWS "200" /* pending rows (ingest groups) per merge */
+#define FAIL_WAIT  0.5   /* after a failed merge (s) */
 
 static const char SQL_MERGE[] =
     "WITH p AS (DELETE FROM rollup_pending WHERE id IN (SELECT id"
@@ -107,8 +106,8 @@ merge_once(void)
 		return -1;
 	}
 	if (db_query(c, NULL, "BEGIN", 0, NULL) != DB_OK ||
-	    db_query(c, NULL, "SET LOCAL synchronous_commit = off", 0,
-	             NULL) != DB_OK ||
+	    db_query(c, NULL, "SET LOCAL synchronous_commit = off", 0, NULL) !=
+	        DB_OK ||
 	    db_query(c, &r, SQL_MERGE, 1, params) != DB_OK) {
 		log_warn("component=rollup merge failed: %s", c->error);
 		db_release(c);
@@ -152,19 +151,7 @@ merge_all(void)
 static void
 wait_until(double t)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	t -= util_now();
-	if (t <= 0)
-		return;
-	ts.tv_sec += (time_t)t;
-	ts.tv_nsec += (long)((t - (double)(time_t)t) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&m.wake, &m.lock, &ts);
+	util_cond_wait_for(&m.wake, &m.lock, t - util_now());
 }
 
 static void *

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -62,8 +61,8 @@ struct writer {
 	char error[512];
 	bool named; /* the two statements are prepared on this connection */
 	struct seen *seen; /* message ids of the group being built */
-	size_t nseen;       /* slots, a power of two */
-	long new_persons; /* inserted since the last ANALYZE */
+	size_t nseen;      /* slots, a power of two */
+	long new_persons;  /* inserted since the last ANALYZE */
 	double analyzed_at;
 };
 
@@ -123,8 +122,7 @@ static const char SQL_EVENTS[] =
 static char NAME_PERSONS[48], NAME_EVENTS[48];
 
 static void
-name_statement(char *name, size_t size, const char *prefix,
-               const char *sql)
+name_statement(char *name, size_t size, const char *prefix, const char *sql)
 {
 	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
 
@@ -618,20 +616,6 @@ take_group(void)
 	return group;
 }
 
-static void
-wait_due(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)(GROUP_WAIT * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&q.ready, &q.lock, &ts);
-}
-
 static void *
 writer_main(void *arg)
 {
@@ -648,7 +632,7 @@ writer_main(void *arg)
 			continue;
 		}
 		if (!group_due(util_now())) {
-			wait_due();
+			util_cond_wait_for(&q.ready, &q.lock, GROUP_WAIT);
 			continue;
 		}
 		group = take_group();
