@@ -26,10 +26,10 @@
 #include "ingest/ingest.h"
 #include "store/db.h"
 
-#define MERGE_GAP  0.2   /* seconds from one merge to the next, at least */
-#define POLL_S     1     /* look for pending rows this often anyway */
-#define CLAIM_ROWS "200" /* pending rows (ingest groups) per merge */
-#define FAIL_WAIT  0.5   /* after a failed merge (s) */
+#define MERGE_GAP  0.2 /* seconds from one merge to the next, at least */
+#define POLL_S     1   /* look for pending rows this often anyway */
+#define CLAIM_ROWS 200 /* pending rows (ingest groups) per merge */
+#define FAIL_WAIT  0.5 /* after a failed merge (s) */
 
 static const char SQL_MERGE[] =
     "WITH p AS (DELETE FROM rollup_pending WHERE id IN (SELECT id"
@@ -95,8 +95,8 @@ rollup_signal(void)
 static long
 merge_once(void)
 {
-	const char *params[1] = {CLAIM_ROWS};
-	char err[256];
+	char err[256], claim[16];
+	const char *params[1] = {claim};
 	struct db_conn *c = db_acquire(5000, err, sizeof(err));
 	PGresult *r = NULL;
 	long rows = -1;
@@ -105,6 +105,7 @@ merge_once(void)
 		log_warn("component=rollup no connection: %s", err);
 		return -1;
 	}
+	snprintf(claim, sizeof(claim), "%d", CLAIM_ROWS);
 	if (db_query(c, NULL, "BEGIN", 0, NULL) != DB_OK ||
 	    db_query(c, NULL, "SET LOCAL synchronous_commit = off", 0, NULL) !=
 	        DB_OK ||
@@ -144,7 +145,7 @@ merge_all(void)
 			return false;
 		}
 		m.merges += rows > 0;
-	} while (rows >= strtol(CLAIM_ROWS, NULL, 10));
+	} while (rows >= CLAIM_ROWS);
 	return true;
 }
 
@@ -158,6 +159,7 @@ static void *
 rollup_main(void *arg)
 {
 	double last = 0, retry_at;
+	bool ok;
 
 	(void)arg;
 	pthread_mutex_lock(&m.lock);
@@ -168,9 +170,12 @@ rollup_main(void *arg)
 		m.due = false;
 		pthread_mutex_unlock(&m.lock);
 		last = util_now();
-		retry_at = last + (merge_all() ? POLL_S : FAIL_WAIT);
+		ok = merge_all();
+		retry_at = last + (ok ? POLL_S : FAIL_WAIT);
 		pthread_mutex_lock(&m.lock);
-		while (!m.stopping && !m.due && util_now() < retry_at)
+		/* Until a writer commits, or the poll; after a failure, the
+		 * full FAIL_WAIT whatever commits meanwhile. */
+		while (!m.stopping && (!ok || !m.due) && util_now() < retry_at)
 			wait_until(retry_at);
 	}
 	pthread_mutex_unlock(&m.lock);

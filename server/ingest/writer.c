@@ -8,16 +8,16 @@
  * the events statement (de-duplication and insert in one multi-row
  * statement over unnest arrays, plus one rollup_pending row from which
  * rollup.c adds the daily rollups and queues scoring right after),
- * NOTIFY, COMMIT.  Only after the COMMIT answers does each request get
- * its 2xx.
+ * NOTIFY when identify, group or alias queued a person, COMMIT.  Only
+ * after the COMMIT answers does each request get its 2xx.
  *
  * The persons and events statements are prepared once per connection
  * (their planning cost a tenth of the database's time per event); where
  * a pooler in transaction mode hands the next transaction to a server
  * connection that does not know them (SQLSTATE 26000), the writer falls
  * back to unnamed statements for that connection and retries the group,
- * so it works behind pgbouncer too.  A lost connection is reopened and the
- * group retried once; a retried group cannot count twice because
+ * so it works behind pgbouncer too.  A lost connection is reopened and
+ * the group retried once; a retried group cannot count twice because
  * event_keys refuses message ids already stored and rollups come from
  * the rows actually inserted.  The queue is bounded: past QUEUE_MAX
  * events, requests get 503 + Retry-After at once. */
@@ -113,9 +113,8 @@ static const char SQL_EVENTS[] =
     "   array_agg(type),"
     "   array_agg(CASE WHEN type = 'track' THEN name ELSE type END),"
     "   array_agg(occurred_at)"
-    "  FROM ins WHERE person_id IS NOT NULL HAVING count(*) > 0"
-    "  RETURNING 1)"
-    " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM pend)";
+    "  FROM ins WHERE person_id IS NOT NULL HAVING count(*) > 0)"
+    " SELECT count(*) FROM ins";
 
 /* Statement names carry a hash of their text, so that two versions of
  * Herald behind one pooler never run each other's statement. */
@@ -226,7 +225,15 @@ seen_reset(struct writer *w, long events)
 	return true;
 }
 
-static long count_events(const struct ingest_job *group);
+static long
+count_events(const struct ingest_job *group)
+{
+	long n = 0;
+
+	for (; group != NULL; group = group->next)
+		n += group->nev;
+	return n;
+}
 
 static bool
 build_columns(struct writer *w, struct ingest_job *group)
@@ -352,6 +359,7 @@ send_group(struct writer *w, struct ingest_job *group, int *sent)
 {
 	const char *ev[NCOLS];
 	const char *pv[2];
+	bool queued;
 
 	for (int c = 0; c < NCOLS; c++)
 		ev[c] = w->cols[c].data;
@@ -369,11 +377,14 @@ send_group(struct writer *w, struct ingest_job *group, int *sent)
 				return false;
 			*sent += n;
 		}
+	/* Identify, group and alias queue their person for scoring; the
+	 * merger queues the people of the events. */
+	queued = *sent > 2;
 	if (!send_stmt(w, NAME_EVENTS, SQL_EVENTS, NCOLS, ev) ||
-	    !send_sql(w, "NOTIFY herald_score", 0, NULL) ||
+	    (queued && !send_sql(w, "NOTIFY herald_score", 0, NULL)) ||
 	    !send_sql(w, "COMMIT", 0, NULL) || PQpipelineSync(w->pg) != 1)
 		return false;
-	*sent += 3;
+	*sent += queued ? 3 : 2;
 	return true;
 }
 
@@ -510,16 +521,6 @@ finish(struct ingest_job *group, enum outcome o, const char *error)
 	}
 }
 
-static long
-count_events(const struct ingest_job *group)
-{
-	long n = 0;
-
-	for (; group != NULL; group = group->next)
-		n += group->nev;
-	return n;
-}
-
 /* Writes a group, retrying once after a lost connection or a deadlock,
  * and request by request when the database refuses the data. */
 static void
@@ -549,7 +550,7 @@ write_group(struct writer *w, struct ingest_job *group)
 	}
 	if (o == W_OK)
 		rollup_signal();
-	if (o != W_OK)
+	else
 		log_warn("component=writer writer=%d events=%ld outcome=%d "
 		         "%s",
 		         w->id, count_events(group), (int)o, w->error);
