@@ -65,6 +65,16 @@ util_secure_equal(const char *a, const char *b)
 	return sodium_memcmp(a, b, n) == 0;
 }
 
+uint64_t
+util_hash_str(const char *s, uint64_t seed)
+{
+	uint64_t h = 14695981039346656037ULL ^ seed;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 double
 util_now(void)
 {

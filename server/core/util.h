@@ -32,6 +32,10 @@ bool util_password_check(const char *hash, const char *password);
 /* Constant-time comparison of two strings. */
 bool util_secure_equal(const char *a, const char *b);
 
+/* FNV-1a hash of a NUL-terminated string, mixed into seed (0 for
+ * none); for in-memory tables and names, not for anything secret. */
+uint64_t util_hash_str(const char *s, uint64_t seed);
+
 /* Monotonic time in seconds. */
 double util_now(void);
 

@@ -21,16 +21,6 @@ struct bucket {
 static struct bucket keys[SLOTS], addrs[SLOTS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t
-fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h | 1;
-}
-
 /* Seconds to wait, 0 when a token was taken. */
 static int
 take(struct bucket *tab, uint64_t who, double rate, double now)
@@ -63,7 +53,8 @@ limits_take(int64_t ws, const char *peer)
 	wait = take(keys, (uint64_t)ws * 2654435761ULL | 1,
 	            config.ingest_key_rate, now);
 	if (wait == 0)
-		wait = take(addrs, fnv(peer), config.ingest_ip_rate, now);
+		wait = take(addrs, util_hash_str(peer, 0) | 1,
+		            config.ingest_ip_rate, now);
 	pthread_mutex_unlock(&lock);
 	return wait;
 }

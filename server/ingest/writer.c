@@ -123,11 +123,8 @@ static char NAME_PERSONS[48], NAME_EVENTS[48];
 static void
 name_statement(char *name, size_t size, const char *prefix, const char *sql)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (const char *p = sql; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	snprintf(name, size, "%s_%016llx", prefix, (unsigned long long)h);
+	snprintf(name, size, "%s_%016llx", prefix,
+	         (unsigned long long)util_hash_str(sql, 0));
 }
 
 /* ---- array literals ------------------------------------------------ */
@@ -187,12 +184,10 @@ add_event(struct writer *w, const struct ingest_job *j,
 static bool
 seen_before(struct writer *w, int64_t ws, const char *mid)
 {
-	uint64_t h = 14695981039346656037ULL ^ (uint64_t)ws; /* FNV-1a */
 	size_t mask = w->nseen - 1;
 
-	for (const char *p = mid; *p != '\0'; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+	for (size_t i = (size_t)util_hash_str(mid, (uint64_t)ws) & mask;;
+	     i = (i + 1) & mask) {
 		struct seen *s = &w->seen[i];
 
 		if (s->mid == NULL) {
