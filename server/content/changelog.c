@@ -516,7 +516,8 @@ changelog_release(struct http_req *req)
 }
 
 static void
-static_reply(struct http_req *req, const char *ctype, const char *text)
+static_reply(struct http_req *req, const char *ctype, const char *text,
+             int max_age)
 {
 	char *copy = strdup(text);
 
@@ -524,19 +525,19 @@ static_reply(struct http_req *req, const char *ctype, const char *text)
 		http_error(req, 500, "out of memory");
 		return;
 	}
-	changelog_reply(req, ctype, copy, strlen(copy), 3600);
+	changelog_reply(req, ctype, copy, strlen(copy), max_age);
 }
 
 static void
 changelog_style(struct http_req *req)
 {
-	static_reply(req, "text/css; charset=utf-8", changelog_css);
+	static_reply(req, "text/css; charset=utf-8", changelog_css, 3600);
 }
 
 static void
 changelog_icon_svg(struct http_req *req)
 {
-	static_reply(req, "image/svg+xml", changelog_icon);
+	static_reply(req, "image/svg+xml", changelog_icon, 3600);
 }
 
 /* The site icon, for /favicon.ico requests browsers make by themselves
@@ -544,13 +545,7 @@ changelog_icon_svg(struct http_req *req)
 static void
 site_icon(struct http_req *req)
 {
-	char *copy = strdup(changelog_icon);
-
-	if (copy == NULL) {
-		http_error(req, 500, "out of memory");
-		return;
-	}
-	changelog_reply(req, "image/svg+xml", copy, strlen(copy), 604800);
+	static_reply(req, "image/svg+xml", changelog_icon, 604800);
 }
 
 const struct route changelog_routes[] = {
