@@ -391,9 +391,9 @@ dispatch(struct http_req *req)
 			http_add_header(req, "Allow", allow);
 			http_error(req, 405, "method %s not allowed on %s",
 			           req->method, req->path);
-		}
-		else
+		} else {
 			http_error(req, 404, "no such resource: %s", req->path);
+		}
 		return;
 	}
 	if (req->too_large) {

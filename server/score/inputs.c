@@ -58,10 +58,10 @@ walk(const cJSON *node, struct spec *sp)
 static void
 spec_build(const cJSON *model, struct spec *sp)
 {
-	const cJSON *eng, *rules, *sig, *rule;
-
-	eng = cJSON_GetObjectItemCaseSensitive(model, "engagement");
-	rules = cJSON_GetObjectItemCaseSensitive(model, "rules");
+	const cJSON *eng =
+	    cJSON_GetObjectItemCaseSensitive(model, "engagement");
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(model, "rules");
+	const cJSON *sig, *rule;
 	int decay = (int)fmin(3650, ceil(model_number(eng, "half_life_days",
 	                                              14) * 10));
 	int h = rules_horizon(model, &sp->signup);
