@@ -4,23 +4,16 @@
  * for the first's row locks, re-checks the WHERE clause and skips the
  * rows already published, so each release is published exactly once,
  * across restarts too (the state lives only in the database). */
-#include <pthread.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "content/scheduler.h"
 #include "core/log.h"
+#include "core/worker.h"
 #include "store/db.h"
 
-#define POLL_MS 1000
+#define POLL_S 1.0
 
-static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-	bool running;
-} sched = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static struct worker sched = WORKER_INIT;
 
 /* published_at is the scheduled time, so a release that waited through
  * a restart is dated when it was meant to appear. */
@@ -53,28 +46,6 @@ scheduler_run_once(char *err, size_t errlen)
 	return n;
 }
 
-/* Waits up to ms or until stop is asked; returns false to stop. */
-static bool
-nap(int ms)
-{
-	struct timespec until;
-	bool go;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&sched.lock);
-	if (!sched.stop)
-		pthread_cond_timedwait(&sched.wake, &sched.lock, &until);
-	go = !sched.stop;
-	pthread_mutex_unlock(&sched.lock);
-	return go;
-}
-
 static void *
 loop(void *arg)
 {
@@ -90,31 +61,22 @@ loop(void *arg)
 			         "releases: %s",
 			         err);
 		failing = n < 0;
-	} while (nap(POLL_MS));
+	} while (worker_nap(&sched, POLL_S));
 	return NULL;
 }
 
 bool
 scheduler_start(void)
 {
-	sched.stop = false;
-	if (pthread_create(&sched.thread, NULL, loop, NULL) != 0) {
+	if (!worker_start(&sched, loop)) {
 		log_error("component=scheduler cannot start its thread");
 		return false;
 	}
-	sched.running = true;
 	return true;
 }
 
 void
 scheduler_stop(void)
 {
-	if (!sched.running)
-		return;
-	pthread_mutex_lock(&sched.lock);
-	sched.stop = true;
-	pthread_cond_signal(&sched.wake);
-	pthread_mutex_unlock(&sched.lock);
-	pthread_join(sched.thread, NULL);
-	sched.running = false;
+	worker_stop(&sched);
 }

@@ -2,22 +2,16 @@
  * and applies each workspace's retention (herald_ingest_maintain() in
  * migration 0030), at start and then every hour.  Several processes may
  * run it; the function takes an advisory lock so only one works. */
-#include <pthread.h>
 #include <stdbool.h>
-#include <time.h>
 
 #include "core/log.h"
+#include "core/worker.h"
 #include "ingest/ingest.h"
 #include "store/db.h"
 
 #define PERIOD_S 3600
 
-static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stopping, running;
-} m = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+static struct worker m = WORKER_INIT;
 
 static void
 maintain_once(void)
@@ -38,41 +32,20 @@ maintain_once(void)
 static void *
 maintain_main(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	pthread_mutex_lock(&m.lock);
-	while (!m.stopping) {
-		pthread_mutex_unlock(&m.lock);
+	for (double wait = 0; worker_nap(&m, wait); wait = PERIOD_S)
 		maintain_once();
-		pthread_mutex_lock(&m.lock);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += PERIOD_S;
-		while (!m.stopping &&
-		       pthread_cond_timedwait(&m.wake, &m.lock, &ts) == 0)
-			;
-	}
-	pthread_mutex_unlock(&m.lock);
 	return NULL;
 }
 
 bool
 maintain_start(void)
 {
-	m.stopping = false;
-	m.running = pthread_create(&m.thread, NULL, maintain_main, NULL) == 0;
-	return m.running;
+	return worker_start(&m, maintain_main);
 }
 
 void
 maintain_stop(void)
 {
-	if (!m.running)
-		return;
-	pthread_mutex_lock(&m.lock);
-	m.stopping = true;
-	pthread_cond_broadcast(&m.wake);
-	pthread_mutex_unlock(&m.lock);
-	pthread_join(m.thread, NULL);
-	m.running = false;
+	worker_stop(&m);
 }

@@ -23,6 +23,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
+#include "core/worker.h"
 #include "ingest/ingest.h"
 #include "store/db.h"
 
@@ -74,21 +75,20 @@ static const char SQL_MERGE[] =
     " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM e),"
     "  (SELECT count(*) FROM roll), (SELECT count(*) FROM sq)";
 
+static struct worker merger = WORKER_INIT;
+
 static struct {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool due, stopping, running;
+	bool due;              /* a writer committed since the last merge */
 	long merges, failures; /* since start, for the log at stop */
-} m = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+} m;
 
 void
 rollup_signal(void)
 {
-	pthread_mutex_lock(&m.lock);
+	pthread_mutex_lock(&merger.lock);
 	m.due = true;
-	pthread_cond_signal(&m.wake);
-	pthread_mutex_unlock(&m.lock);
+	pthread_cond_signal(&merger.wake);
+	pthread_mutex_unlock(&merger.lock);
 }
 
 /* One merge.  Returns the pending rows applied, or -1 on failure. */
@@ -152,7 +152,7 @@ merge_all(void)
 static void
 wait_until(double t)
 {
-	util_cond_wait_for(&m.wake, &m.lock, t - util_now());
+	util_cond_wait_for(&merger.wake, &merger.lock, t - util_now());
 }
 
 static void *
@@ -162,23 +162,24 @@ rollup_main(void *arg)
 	bool ok;
 
 	(void)arg;
-	pthread_mutex_lock(&m.lock);
-	while (!m.stopping) {
+	pthread_mutex_lock(&merger.lock);
+	while (!merger.stopping) {
 		/* Gather: a merge at most every MERGE_GAP. */
-		while (!m.stopping && util_now() < last + MERGE_GAP)
+		while (!merger.stopping && util_now() < last + MERGE_GAP)
 			wait_until(last + MERGE_GAP);
 		m.due = false;
-		pthread_mutex_unlock(&m.lock);
+		pthread_mutex_unlock(&merger.lock);
 		last = util_now();
 		ok = merge_all();
 		retry_at = last + (ok ? POLL_S : FAIL_WAIT);
-		pthread_mutex_lock(&m.lock);
+		pthread_mutex_lock(&merger.lock);
 		/* Until a writer commits, or the poll; after a failure, the
 		 * full FAIL_WAIT whatever commits meanwhile. */
-		while (!m.stopping && (!ok || !m.due) && util_now() < retry_at)
+		while (!merger.stopping && (!ok || !m.due) &&
+		       util_now() < retry_at)
 			wait_until(retry_at);
 	}
-	pthread_mutex_unlock(&m.lock);
+	pthread_mutex_unlock(&merger.lock);
 	/* The writer has stopped: what it committed last is merged now. */
 	merge_all();
 	log_info("component=rollup merges=%ld failures=%ld stopped", m.merges,
@@ -189,21 +190,12 @@ rollup_main(void *arg)
 bool
 rollup_start(void)
 {
-	m.stopping = false;
 	m.due = true;
-	m.running = pthread_create(&m.thread, NULL, rollup_main, NULL) == 0;
-	return m.running;
+	return worker_start(&merger, rollup_main);
 }
 
 void
 rollup_stop(void)
 {
-	if (!m.running)
-		return;
-	pthread_mutex_lock(&m.lock);
-	m.stopping = true;
-	pthread_cond_broadcast(&m.wake);
-	pthread_mutex_unlock(&m.lock);
-	pthread_join(m.thread, NULL);
-	m.running = false;
+	worker_stop(&merger);
 }
