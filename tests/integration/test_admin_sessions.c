@@ -9,21 +9,7 @@
 
 #include "lib/harness.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(admin_sessions, .init = up, .fini = down, .timeout = 90);
+SERVER_SUITE(admin_sessions, 90);
 
 /* An address unique to the workspace, so reruns on one database do not
  * meet earlier users or their failed attempts. */

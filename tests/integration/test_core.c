@@ -13,21 +13,7 @@
 
 #include "lib/harness.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(core, .init = up, .fini = down, .timeout = 60);
+SERVER_SUITE(core, 60);
 
 Test(core, healthz_and_readyz_answer_200_when_migrated)
 {

@@ -14,21 +14,7 @@
 
 #include "lib/harness.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(ingest, .init = up, .fini = down, .timeout = 90);
+SERVER_SUITE(ingest, 90);
 
 static long
 count_ws(const char *query, const cJSON *ws)

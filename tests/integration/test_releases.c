@@ -10,21 +10,7 @@
 #include "lib/c30.h"
 #include "lib/harness.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(releases, .init = up, .fini = down, .timeout = 60);
+SERVER_SUITE(releases, 60);
 
 static const char *
 tok(const cJSON *ws)

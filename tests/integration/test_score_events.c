@@ -9,21 +9,7 @@
 
 #include "lib/harness.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(score_events, .init = up, .fini = down, .timeout = 60);
+SERVER_SUITE(score_events, 60);
 
 static const char model[] =
     "{\"fit\":{\"criteria\":[]},"

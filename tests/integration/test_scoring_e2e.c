@@ -15,21 +15,7 @@
 #include "lib/harness.h"
 #include "lib/scorefix.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(scoring_e2e, .init = up, .fini = down, .timeout = 60);
+SERVER_SUITE(scoring_e2e, 60);
 
 static const char icp_model[] =
     "{\"fit\": {\"criteria\": ["

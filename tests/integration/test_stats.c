@@ -9,21 +9,7 @@
 
 #include "lib/harness.h"
 
-static struct srv s;
-
-static void
-up(void)
-{
-	srv_start(&s, NULL);
-}
-
-static void
-down(void)
-{
-	srv_stop(&s);
-}
-
-TestSuite(stats, .init = up, .fini = down, .timeout = 60);
+SERVER_SUITE(stats, 60);
 
 struct ctx {
 	char ws[24], rel[40];

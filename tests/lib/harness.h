@@ -30,6 +30,15 @@ struct resp {
  * Aborts the test when it does not come within 15 s. */
 void srv_start(struct srv *s, const char *const *env);
 
+/* A suite whose every test gets a fresh server in `s` (started with no
+ * extra env before the test, stopped after it). */
+#define SERVER_SUITE(name, seconds)                                            \
+	static struct srv s;                                                   \
+	static void name##_up(void) { srv_start(&s, NULL); }                   \
+	static void name##_down(void) { srv_stop(&s); }                        \
+	TestSuite(name, .init = name##_up, .fini = name##_down,                \
+	          .timeout = seconds)
+
 /* SIGTERM and wait; srv_kill sends SIGKILL. */
 void srv_stop(struct srv *s);
 void srv_kill(struct srv *s);
