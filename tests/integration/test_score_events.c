@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -62,31 +61,29 @@ listed(const cJSON *ws, bool urgency)
 	                 1, p);
 }
 
+/* 1 when the person has a score (person_scores has one row a person). */
+static const char scored_sql[] =
+    "SELECT count(*) FROM person_scores ps"
+    " JOIN persons p ON p.workspace_id = ps.workspace_id"
+    "  AND p.id = ps.person_id"
+    " JOIN workspaces w ON w.id = p.workspace_id"
+    " WHERE w.slug = $1 AND p.external_id = $2";
+
 static long
 scored(const cJSON *ws, const char *user)
 {
 	const char *p[2] = {jstr(ws, "slug"), user};
 
-	return sql_long("SELECT count(*) FROM person_scores ps"
-	                " JOIN persons p ON p.workspace_id = ps.workspace_id"
-	                "  AND p.id = ps.person_id"
-	                " JOIN workspaces w ON w.id = p.workspace_id"
-	                " WHERE w.slug = $1 AND p.external_id = $2",
-	                2, p);
+	return sql_long(scored_sql, 2, p);
 }
 
 /* Waits up to 10 s for the person to have a score. */
 static bool
 wait_scored(const cJSON *ws, const char *user)
 {
-	for (int i = 0; i < 200; i++) {
-		struct timespec ts = {0, 50 * 1000000L};
+	const char *p[2] = {jstr(ws, "slug"), user};
 
-		if (scored(ws, user) > 0)
-			return true;
-		nanosleep(&ts, NULL);
-	}
-	return false;
+	return sql_wait(scored_sql, 2, p, 1);
 }
 
 Test(score_events, the_saved_model_lists_the_events_it_reads)

@@ -797,14 +797,10 @@ wait_scored(const struct fixture *f)
 {
 	const char *p[1] = {f->id};
 
-	for (int i = 0; i < 200; i++) {
-		if (sql_long("SELECT count(*) FROM score_queue"
-		             " WHERE workspace_id = $1::bigint",
-		             1, p) == 0)
-			return;
-		usleep(50 * 1000);
-	}
-	cr_assert_fail("score queue not drained");
+	cr_assert(sql_wait("SELECT count(*) FROM score_queue"
+	                   " WHERE workspace_id = $1::bigint",
+	                   1, p, 0),
+	          "score queue not drained");
 }
 
 /* Everything a visit could write for workspace f, as one text. */

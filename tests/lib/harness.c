@@ -311,6 +311,17 @@ sql_long(const char *query, int n, const char *const *params)
 }
 
 bool
+sql_wait(const char *query, int n, const char *const *params, long want)
+{
+	for (int i = 0; i < 200; i++) {
+		if (sql_long(query, n, params) == want)
+			return true;
+		usleep(50 * 1000);
+	}
+	return false;
+}
+
+bool
 wait_rollups(const cJSON *ws)
 {
 	char id[32];
@@ -318,14 +329,9 @@ wait_rollups(const cJSON *ws)
 
 	snprintf(id, sizeof(id), "%.0f",
 	         cJSON_GetObjectItem(ws, "id")->valuedouble);
-	for (int i = 0; i < 200; i++) {
-		if (sql_long("SELECT count(*) FROM rollup_pending"
-		             " WHERE $1::int8 = ANY(ws)",
-		             1, p) == 0)
-			return true;
-		usleep(50 * 1000);
-	}
-	return false;
+	return sql_wait("SELECT count(*) FROM rollup_pending"
+	                " WHERE $1::int8 = ANY(ws)",
+	                1, p, 0);
 }
 
 cJSON *

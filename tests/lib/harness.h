@@ -77,6 +77,10 @@ char *sql_value(const char *query, int n, const char *const *params);
 /* Same, as a long. */
 long sql_long(const char *query, int n, const char *const *params);
 
+/* Runs the query every 50 ms, up to 10 s, until its value (as
+ * sql_long) is want.  False on timeout. */
+bool sql_wait(const char *query, int n, const char *const *params, long want);
+
 /* Waits, up to 10 s, until the rollup merger has applied every event
  * of the workspace stored so far (person_daily, score_queue).  False on
  * timeout. */

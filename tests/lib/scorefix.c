@@ -2,8 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 
@@ -128,19 +126,15 @@ fx_wait_scored(const char *ws)
 {
 	const char *p[1] = {ws};
 
-	for (int i = 0; i < 200; i++) {
-		if (sql_long("SELECT (SELECT count(*) FROM score_queue"
-		             "  WHERE workspace_id = $1)"
-		             " + (SELECT count(*) FROM persons p"
-		             "  WHERE workspace_id = $1 AND NOT EXISTS ("
-		             "  SELECT 1 FROM person_scores s WHERE"
-		             "  s.workspace_id = p.workspace_id"
-		             "  AND s.person_id = p.id))",
-		             1, p) == 0)
-			return;
-		usleep(50000);
-	}
-	cr_assert_fail("workspace %s was not scored within 10 s", ws);
+	cr_assert(sql_wait("SELECT (SELECT count(*) FROM score_queue"
+	                   "  WHERE workspace_id = $1)"
+	                   " + (SELECT count(*) FROM persons p"
+	                   "  WHERE workspace_id = $1 AND NOT EXISTS ("
+	                   "  SELECT 1 FROM person_scores s WHERE"
+	                   "  s.workspace_id = p.workspace_id"
+	                   "  AND s.person_id = p.id))",
+	                   1, p, 0),
+	          "workspace %s was not scored within 10 s", ws);
 }
 
 void
