@@ -109,7 +109,7 @@ merge_once(void)
 	if (db_query(c, NULL, "BEGIN", 0, NULL) != DB_OK ||
 	    db_query(c, NULL, "SET LOCAL synchronous_commit = off", 0, NULL) !=
 	        DB_OK ||
-	    db_query(c, &r, SQL_MERGE, 1, params) != DB_OK) {
+	    db_prepared(c, &r, SQL_MERGE, 1, params) != DB_OK) {
 		log_warn("component=rollup merge failed: %s", c->error);
 		db_release(c);
 		return -1;

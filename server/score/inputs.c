@@ -201,7 +201,7 @@ inputs_check(struct db_conn *c, const struct subject_model *m,
 		                    ver,
 		                    cool};
 
-		result = db_query(c, &r, check_sql, 8, p);
+		result = db_prepared(c, &r, check_sql, 8, p);
 	}
 	if (result == DB_OK)
 		take(r, people, n);
@@ -244,7 +244,7 @@ inputs_save(struct db_conn *c, const struct subject_model *m,
 	else if (ok) {
 		const char *p[3] = {ws, ids.data, fps.data};
 
-		result = db_query(c, NULL, save_sql, 3, p);
+		result = db_prepared(c, NULL, save_sql, 3, p);
 	}
 	buf_cleanup(&ids);
 	buf_cleanup(&fps);

@@ -314,7 +314,7 @@ run_batch(struct claimed *people, int claim, int *scored)
 	}
 	if (simple(c, "BEGIN") != DB_OK ||
 	    simple(c, "SET LOCAL synchronous_commit = off") != DB_OK ||
-	    db_query(c, &r, claim_sql, 1, lim) != DB_OK ||
+	    db_prepared(c, &r, claim_sql, 1, lim) != DB_OK ||
 	    !take_claim(r, people))
 		goto out;
 	n = PQntuples(r);

@@ -29,7 +29,7 @@ scoring_current(struct db_conn *c, int64_t workspace_id, int *version,
 	snprintf(ws, sizeof(ws), "%lld", (long long)workspace_id);
 	*model = NULL;
 	*version = 0;
-	result = db_query(c, &r, current_sql, 1, p);
+	result = db_prepared(c, &r, current_sql, 1, p);
 	if (result != DB_OK)
 		return result;
 	if (PQntuples(r) == 1) {

@@ -216,7 +216,7 @@ detail_needed(struct subject *s, const cJSON *all, const cJSON *attr,
 	          (daily_has_any(s, attr) && daily_has(s, "release_viewed"));
 	if (*needed || !daily_has_any(s, attr))
 		return DB_OK;
-	result = db_query(s->c, &r, viewed_sql, 2, p);
+	result = db_prepared(s->c, &r, viewed_sql, 2, p);
 	if (result == DB_OK)
 		*needed = PQgetvalue(r, 0, 0)[0] == 't';
 	PQclear(r);
@@ -262,7 +262,8 @@ load_detail(struct subject *s, const char *from)
 			const char *p[6] = {s->ws, s->people.data, from,
 			                    s->tz, a1.data,        a2.data};
 
-			result = db_query(s->c, &s->detail, detail_sql, 6, p);
+			result =
+			    db_prepared(s->c, &s->detail, detail_sql, 6, p);
 		}
 	}
 	buf_cleanup(&a1);
@@ -328,7 +329,7 @@ load_rows(struct subject *s, bool with_detail)
 	enum db_status result;
 
 	snprintf(from, sizeof(from), "%d", first_day(s));
-	result = db_query(s->c, &s->daily, daily_sql, 3, p);
+	result = db_prepared(s->c, &s->daily, daily_sql, 3, p);
 	if (result == DB_OK && with_detail)
 		result = load_detail(s, from);
 	if (result == DB_OK && !build_rows(s))
@@ -366,8 +367,8 @@ count_where(void *arg, const cJSON *atom, int from, int to, double *out)
 
 	snprintf(f, sizeof(f), "%d", from < -100000 ? -100000 : from);
 	snprintf(t, sizeof(t), "%d", to);
-	ok =
-	    where != NULL && db_query(s->c, &r, count_where_sql, 7, p) == DB_OK;
+	ok = where != NULL &&
+	     db_prepared(s->c, &r, count_where_sql, 7, p) == DB_OK;
 	*out = ok ? strtod(PQgetvalue(r, 0, 0), NULL) : 0;
 	PQclear(r);
 	free(where);
@@ -428,7 +429,7 @@ enter(struct subject *s, const cJSON *rule)
 	snprintf(score, sizeof(score), "%.1f", s->score);
 	snprintf(fit, sizeof(fit), "%.1f", s->fit);
 	snprintf(eng, sizeof(eng), "%.1f", s->engagement);
-	result = reasons ? db_query(s->c, NULL, enter_sql, 11, p) : DB_ERROR;
+	result = reasons ? db_prepared(s->c, NULL, enter_sql, 11, p) : DB_ERROR;
 	free(reasons);
 	free(notify);
 	return result;
@@ -471,7 +472,7 @@ transition(struct subject *s, const cJSON *rule, const PGresult *r, int i)
 	if (open && st == RULES_FALSE) {
 		const char *lp[2] = {s->ws, PQgetvalue(r, i, 0)};
 
-		return db_query(s->c, NULL, leave_sql, 2, lp);
+		return db_prepared(s->c, NULL, leave_sql, 2, lp);
 	}
 	if (!open && !cooling && st == RULES_TRUE)
 		return enter(s, rule);
@@ -514,7 +515,7 @@ load_states(struct subject *s, PGresult **r)
 	if (ok && buf_puts(&a2, "}") && pg_array(ids, &a1)) {
 		const char *p[5] = {s->ws, s->type, s->id, a1.data, a2.data};
 
-		result = db_query(s->c, r, open_sql, 5, p);
+		result = db_prepared(s->c, r, open_sql, 5, p);
 	}
 	buf_cleanup(&a1);
 	buf_cleanup(&a2);
@@ -613,7 +614,7 @@ save(struct subject *s)
 	snprintf(ver, sizeof(ver), "%d", s->version);
 	snprintf(today, sizeof(today), "%d", s->today);
 	if (reasons != NULL)
-		result = db_query(s->c, NULL,
+		result = db_prepared(s->c, NULL,
 		                  person ? save_person_sql : save_account_sql,
 		                  person ? 10 : 7, p);
 	free(reasons);
@@ -750,9 +751,9 @@ score_account(struct subject *s, const char *account_id, cJSON *account)
 	snprintf(s->id, sizeof(s->id), "%s", account_id);
 	/* People of one account scored at once in several processes take
 	 * turns here, so that the account's rows are written in turn. */
-	result = db_query(s->c, NULL, lock_sql, 2, p);
+	result = db_prepared(s->c, NULL, lock_sql, 2, p);
 	if (result == DB_OK)
-		result = db_query(s->c, &r, people_sql, 3, p);
+		result = db_prepared(s->c, &r, people_sql, 3, p);
 	if (result != DB_OK)
 		return result;
 	if (!buf_puts(&s->people, "{") || !account_facts(s, r, account) ||
@@ -803,7 +804,7 @@ subject_score_person(struct db_conn *c, const struct subject_model *m,
 	*account_id = 0;
 	subject_init(&s, c, m);
 	snprintf(pid, sizeof(pid), "%lld", (long long)person_id);
-	result = db_query(c, &r, person_sql, 2, p);
+	result = db_prepared(c, &r, person_sql, 2, p);
 	if (result != DB_OK || PQntuples(r) != 1)
 		goto out;
 	snprintf(s.tz, sizeof(s.tz), "%s", PQgetvalue(r, 0, 0));
@@ -831,7 +832,7 @@ subject_score_account(struct db_conn *c, const struct subject_model *m,
 
 	subject_init(&s, c, m);
 	snprintf(aid, sizeof(aid), "%lld", (long long)account_id);
-	result = db_query(c, &r, account_sql, 2, p);
+	result = db_prepared(c, &r, account_sql, 2, p);
 	if (result != DB_OK || PQntuples(r) != 1)
 		goto out;
 	snprintf(s.tz, sizeof(s.tz), "%s", PQgetvalue(r, 0, 0));

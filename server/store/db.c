@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/util.h"
 #include "store/db.h"
 
 static struct {
@@ -64,6 +65,7 @@ connect_conn(struct db_conn *c)
 	const char *vals[] = {pool.url, "herald", NULL};
 
 	c->pg = PQconnectdbParams(keys, vals, 1);
+	c->nprepared = 0;
 	if (PQstatus(c->pg) != CONNECTION_OK) {
 		snprintf(c->error, sizeof(c->error), "%s",
 		         PQerrorMessage(c->pg));
@@ -170,7 +172,7 @@ classify(struct db_conn *c, PGresult *r)
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
 	const char *primary =
-	        r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 
 	/* Only the primary message: the detail may quote row values, which
 	 * can hold secrets or personal data, and this text gets logged. */
@@ -231,6 +233,93 @@ db_query(struct db_conn *c, PGresult **out, const char *sql, int n,
 		__atomic_add_fetch(&pool.reconnects, 1, __ATOMIC_RELAXED);
 		if (connect_conn(c))
 			result = run_once(c, out, sql, n, values);
+	}
+	return result;
+}
+
+/* Whether the statement of this hash is prepared on c, or now becomes
+ * so.  False when it could not be (a pooler, a full cache, an error);
+ * *st then tells whether to run it unnamed (DB_OK) or fail. */
+static bool
+prepare_once(struct db_conn *c, uint64_t h, const char *name, const char *sql,
+             int n, enum db_status *st)
+{
+	PGresult *r;
+	const char *state;
+
+	*st = DB_OK;
+	for (int i = 0; i < c->nprepared; i++)
+		if (c->prepared[i] == h)
+			return true;
+	if (c->nprepared == DB_PREPARED_MAX)
+		return false;
+	r = PQprepare(c->pg, name, sql, n, NULL);
+	if (r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK) {
+		PQclear(r);
+		c->prepared[c->nprepared++] = h;
+		return true;
+	}
+	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state != NULL && strcmp(state, "42P05") == 0)
+		c->unnamed_only = true;
+	*st = classify(c, r);
+	PQclear(r);
+	return false;
+}
+
+static enum db_status
+run_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
+             const char *const *values, bool idle)
+{
+	uint64_t h = util_hash_str(sql, 0);
+	char name[32];
+	enum db_status st = DB_OK;
+	PGresult *r;
+	ExecStatusType rs;
+
+	if (c->pg == NULL && !connect_conn(c))
+		return DB_UNAVAILABLE;
+	snprintf(name, sizeof(name), "herald_%016llx", (unsigned long long)h);
+	if (c->unnamed_only || !prepare_once(c, h, name, sql, n, &st)) {
+		if (c->unnamed_only && idle && PQstatus(c->pg) == CONNECTION_OK)
+			st = DB_OK; /* 42P05 just now: nothing ran */
+		return st == DB_OK ? run_once(c, out, sql, n, values) : st;
+	}
+	r = PQexecPrepared(c->pg, name, n, values, NULL, NULL, 0);
+	rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
+		if (out != NULL)
+			*out = r;
+		else
+			PQclear(r);
+		return DB_OK;
+	}
+	st = classify(c, r);
+	PQclear(r);
+	if (strcmp(c->sqlstate, "26000") == 0) {
+		c->unnamed_only = true;
+		if (idle)
+			return run_once(c, out, sql, n, values);
+	}
+	return st;
+}
+
+enum db_status
+db_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
+            const char *const *values)
+{
+	bool idle = c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
+	enum db_status result;
+
+	if (out != NULL)
+		*out = NULL;
+	result = run_prepared(c, out, sql, n, values, idle || c->pg == NULL);
+	if (result == DB_UNAVAILABLE && idle &&
+	    (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK)) {
+		/* As in db_query: nothing ran, so run it on a new one. */
+		__atomic_add_fetch(&pool.reconnects, 1, __ATOMIC_RELAXED);
+		if (connect_conn(c))
+			result = run_prepared(c, out, sql, n, values, true);
 	}
 	return result;
 }

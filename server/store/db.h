@@ -3,6 +3,7 @@
 #define HERALD_DB_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <libpq-fe.h>
 
 enum db_status {
@@ -12,11 +13,16 @@ enum db_status {
 	DB_ERROR        /* anything else */
 };
 
+#define DB_PREPARED_MAX 64 /* statements prepared per connection */
+
 struct db_conn {
 	PGconn *pg;
 	bool in_use;
 	char error[512]; /* last error text, for the caller to log once */
 	char sqlstate[6];
+	uint64_t prepared[DB_PREPARED_MAX]; /* text hashes, db_prepared */
+	int nprepared;
+	bool unnamed_only; /* a pooler hides prepared statements */
 };
 
 struct db_stats {
@@ -51,6 +57,18 @@ enum db_status db_query(struct db_conn *c, PGresult **out, const char *sql,
                         int n, const char *const *values)
     __attribute__((warn_unused_result));
 
+/* db_query for a statement whose text never changes (a string
+ * constant): prepared on the connection the first time, run by name from
+ * then on, so that PostgreSQL parses and plans it once per connection
+ * instead of at every call.  Where a pooler in transaction mode hands
+ * over a server connection that does not know the statement (SQLSTATE
+ * 26000, or 42P05 when it already has it), the connection goes back to
+ * unnamed statements for good: the statement is run again at once when
+ * no transaction was open, else it fails like any other error and the
+ * caller's retry finds the connection unnamed. */
+enum db_status db_prepared(struct db_conn *c, PGresult **out, const char *sql,
+                           int n, const char *const *values)
+    __attribute__((warn_unused_result));
 /* Runs a statement with parameters on a pooled connection and hands it
  * back.  err gets the error text on failure. */
 enum db_status db_exec(PGresult **out, const char *sql, int n,

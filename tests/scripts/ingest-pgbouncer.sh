@@ -80,6 +80,17 @@ for i in 7 8 9; do [ "$(send "$i")" = 200 ] && ok=$((ok + 1)); done
 q() { "$PG_BIN/psql" -X -At -h "$dir" -U postgres -d bouncer -c "$1"; }
 check "events stored" "$((6 * 3 + ok * 3))" "$(q "SELECT count(*) FROM events")"
 check "persons tied to the account" "$((6 + ok))" "$(q "SELECT count(*) FROM persons p JOIN accounts a ON a.id = p.account_id WHERE p.email LIKE 'p%@example.com'")"
+# The scorer and the rollup merger run prepared statements where they
+# can: through the pooler they fall back to unnamed ones and every
+# person still gets scored.
+scored=""
+for _ in $(seq 1 100); do
+	scored="$(q "SELECT count(*) FROM person_scores")"
+	[ "$scored" = "$((6 + ok))" ] && break
+	sleep 0.1
+done
+check "persons scored through pgbouncer" "$((6 + ok))" "$scored"
+check "rollups merged through pgbouncer" "$((6 + ok))" "$(q "SELECT coalesce(sum(count), 0) FROM person_daily WHERE event = 'e'")"
 
 echo "ingest-pgbouncer: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
