@@ -4,7 +4,7 @@
  * Each ingest transaction stores one rollup_pending row listing the
  * events it inserted.  This thread wakes when a writer committed one
  * (or every POLL_S, for rows another process or a crash left), lets
- * MERGE_GAP pass since its last merge so that a busy person's events of
+ * a gap pass since its last merge so that a busy person's events of
  * many groups add up to one row update, then merges: in ONE statement
  * it claims pending rows (FOR UPDATE SKIP LOCKED: processes share the
  * work), deletes them, adds them up per person, day and key into
@@ -12,6 +12,15 @@
  * their events' keys.  The queue insert locks an existing queue row, as
  * every queue writer must (migration 0070), so the scorer never claims
  * a person between this commit and the rollups it reads.
+ *
+ * The gap is MERGE_GAP, or MERGE_SHARE times as long as the last merge
+ * took, up to MERGE_GAP_MAX.  A merge costs about one row update per
+ * person it touches, however many events each has, so under a load that
+ * keeps thousands of people busy it takes long and the longer gap adds
+ * up more events per update: the merger keeps to a fixed share of one
+ * connection instead of running back to back.  Scores then lag by up to
+ * the gap, little beside the scorer's own backlog at such a load; under
+ * a light load merges are short and the gap stays MERGE_GAP.
  *
  * The merge commits without waiting for the WAL flush: a PostgreSQL
  * crash that loses it loses the deletion of the pending rows too, and
@@ -27,10 +36,12 @@
 #include "ingest/ingest.h"
 #include "store/db.h"
 
-#define MERGE_GAP  0.2 /* seconds from one merge to the next, at least */
-#define POLL_S     1   /* look for pending rows this often anyway */
-#define CLAIM_ROWS 200 /* pending rows (ingest groups) per merge */
-#define FAIL_WAIT  0.5 /* after a failed merge (s) */
+#define MERGE_GAP     0.2  /* seconds from one merge to the next, at least */
+#define MERGE_GAP_MAX 2.0  /* ... and at most */
+#define MERGE_SHARE   3    /* gap per second the last merge took */
+#define POLL_S        1    /* look for pending rows this often anyway */
+#define CLAIM_ROWS    1000 /* pending rows (ingest groups) per merge */
+#define FAIL_WAIT     0.5  /* after a failed merge (s) */
 
 static const char SQL_MERGE[] =
     "WITH p AS (DELETE FROM rollup_pending WHERE id IN (SELECT id"
@@ -158,20 +169,23 @@ wait_until(double t)
 static void *
 rollup_main(void *arg)
 {
-	double last = 0, retry_at;
+	double next = 0, start, gap, retry_at;
 	bool ok;
 
 	(void)arg;
 	pthread_mutex_lock(&merger.lock);
 	while (!merger.stopping) {
-		/* Gather: a merge at most every MERGE_GAP. */
-		while (!merger.stopping && util_now() < last + MERGE_GAP)
-			wait_until(last + MERGE_GAP);
+		/* Gather until the gap has passed. */
+		while (!merger.stopping && util_now() < next)
+			wait_until(next);
 		m.due = false;
 		pthread_mutex_unlock(&merger.lock);
-		last = util_now();
+		start = util_now();
 		ok = merge_all();
-		retry_at = last + (ok ? POLL_S : FAIL_WAIT);
+		gap = MERGE_SHARE * (util_now() - start);
+		gap = gap < MERGE_GAP ? MERGE_GAP : gap;
+		next = util_now() + (gap < MERGE_GAP_MAX ? gap : MERGE_GAP_MAX);
+		retry_at = start + (ok ? POLL_S : FAIL_WAIT);
 		pthread_mutex_lock(&merger.lock);
 		/* Until a writer commits, or the poll; after a failure, the
 		 * full FAIL_WAIT whatever commits meanwhile. */
