@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/version.h"
 #include "http/http.h"
+#include "ingest/ingest.h"
 #include "store/db.h"
 #include "store/migrate.h"
 
@@ -74,7 +75,13 @@ metrics(struct http_req *req)
 	                "# TYPE herald_build_info gauge\n"
 	                "herald_build_info{version=\"%s\"} 1\n",
 	                HERALD_VERSION) ||
-	    !http_write_metrics(&out) || !write_db(&out)) {
+	    !http_write_metrics(&out) || !write_db(&out) ||
+	    !buf_printf(&out,
+	                "# HELP herald_ingest_writer_load Share of the last "
+	                "second the ingest writers spent writing (0 to 1).\n"
+	                "# TYPE herald_ingest_writer_load gauge\n"
+	                "herald_ingest_writer_load %.3f\n",
+	                writer_load())) {
 		buf_cleanup(&out);
 		http_error(req, 500, "metrics too large");
 		return;

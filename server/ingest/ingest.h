@@ -90,6 +90,11 @@ bool writer_reserve(int n) __attribute__((warn_unused_result));
  * after the commit and frees the job (it takes ownership). */
 void writer_submit(struct ingest_job *job);
 
+/* The share of the last second the writers spent writing, 0 to 1: near
+ * 1 the database is what limits ingest, and background work that
+ * competes for it (the scorer) should give way. */
+double writer_load(void);
+
 /* Service entry points (services.c). */
 bool writer_start(void);
 void writer_stop(void);

@@ -44,6 +44,7 @@
 #define NCOLS         9
 #define ANALYZE_AFTER 500 /* new persons before statistics refresh */
 #define ANALYZE_GAP   5.0 /* seconds between two refreshes */
+#define LOAD_WINDOW   1.0 /* seconds over which writer_load is taken */
 
 enum outcome { W_OK, W_DOWN, W_RETRY, W_BAD, W_ERROR };
 
@@ -73,6 +74,8 @@ static struct {
 	long queued;
 	double oldest; /* enqueue time of head */
 	int busy;
+	double busy_s, window_at; /* writing time since window_at */
+	double load;              /* of the last full window */
 	bool running, stopping;
 	struct writer w[WRITERS];
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER, .ready = PTHREAD_COND_INITIALIZER};
@@ -612,11 +615,36 @@ take_group(void)
 	return group;
 }
 
+/* Adds a group's writing time to the load window (q.lock held). */
+static void
+account_busy(double started, double now)
+{
+	q.busy_s += now - started;
+	if (now - q.window_at < LOAD_WINDOW)
+		return;
+	q.load = q.busy_s / (WRITERS * (now - q.window_at));
+	q.busy_s = 0;
+	q.window_at = now;
+}
+
+double
+writer_load(void)
+{
+	double load;
+
+	pthread_mutex_lock(&q.lock);
+	/* A window that ended long ago had no writes since. */
+	load = util_now() - q.window_at < 2 * LOAD_WINDOW ? q.load : 0;
+	pthread_mutex_unlock(&q.lock);
+	return load;
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct ingest_job *group;
+	double started;
 
 	writer_connect(w);
 	pthread_mutex_lock(&q.lock);
@@ -634,9 +662,11 @@ writer_main(void *arg)
 		group = take_group();
 		q.busy++;
 		pthread_mutex_unlock(&q.lock);
+		started = util_now();
 		write_group(w, group);
 		pthread_mutex_lock(&q.lock);
 		q.busy--;
+		account_busy(started, util_now());
 		pthread_cond_broadcast(&q.ready);
 	}
 	pthread_mutex_unlock(&q.lock);

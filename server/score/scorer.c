@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/buf.h"
 #include "core/util.h"
+#include "ingest/ingest.h"
 #include "score/inputs.h"
 #include "score/scoring.h"
 #include "score/scorer.h"
@@ -31,6 +32,14 @@
  * locked until the commit, and writers queueing those people wait. */
 #define CLAIM_FULL 25
 #define BATCHES 50
+/* While the ingest writers are busy this share of the time or more
+ * (writer_load), each batch is followed by a pause YIELD times as long
+ * as it took: scoring then takes at most a third of what it would of
+ * the database, and ingest, which acknowledges events only once they
+ * are stored, keeps the rest.  A person's later events add up in its one
+ * queue row meanwhile, so less scoring is lost than postponed. */
+#define YIELD_LOAD 0.8
+#define YIELD      2
 
 static struct {
 	pthread_t thread;
@@ -369,6 +378,20 @@ sweep(void)
 	PQclear(r);
 }
 
+/* Sleeps for s seconds unless asked to stop (the byte stays in the pipe
+ * for wait_for_work).  False when asked to stop. */
+static bool
+pause_for(double s)
+{
+	struct timeval tv = {.tv_sec = (time_t)s,
+	                     .tv_usec = (suseconds_t)((s - (time_t)s) * 1e6)};
+	fd_set set;
+
+	FD_ZERO(&set);
+	FD_SET(sc.wake[0], &set);
+	return select(sc.wake[0] + 1, &set, NULL, NULL, &tv) <= 0;
+}
+
 /* Runs batches until the queue is empty or a batch failed (or BATCHES
  * of them ran). */
 static void
@@ -378,6 +401,7 @@ drain(void)
 	int claim = CLAIM_FULL;
 
 	for (int i = 0; i < BATCHES; i++) {
+		double started = util_now();
 		int scored = 0, got = run_batch(people, claim, &scored);
 
 		if (got > 0)
@@ -386,6 +410,9 @@ drain(void)
 		if (got <= 0)
 			break;
 		claim = scored * 4 > got ? CLAIM_FULL : CLAIM;
+		if (writer_load() >= YIELD_LOAD &&
+		    !pause_for(YIELD * (util_now() - started)))
+			break;
 	}
 }
 

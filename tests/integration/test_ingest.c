@@ -561,6 +561,54 @@ Test(ingest, retention_deletes_events_older_than_the_workspace_keeps)
 	cJSON_Delete(ws);
 }
 
+/* herald_ingest_writer_load from /metrics. */
+static double
+writer_load_of(const struct srv *t)
+{
+	struct resp r;
+	const char *v;
+	double load;
+
+	api(&r, t, "GET", "/metrics", NULL, NULL);
+	cr_assert_eq(r.status, 200);
+	v = strstr(r.body, "\nherald_ingest_writer_load ");
+	cr_assert_not_null(v, "%s", r.body);
+	load = strtod(v + strlen("\nherald_ingest_writer_load "), NULL);
+	resp_free(&r);
+	return load;
+}
+
+Test(ingest, writer_load_is_reported_while_batches_are_written)
+{
+	cJSON *ws = workspace_new("Seg Load");
+	struct srv t;
+	struct resp r;
+	char body[256];
+	double busy, idle;
+
+	srv_start(&t, NULL);
+	cr_assert_eq(writer_load_of(&t), 0);
+	/* Writes for more than the one-second window. */
+	for (int i = 0; i < 60; i++) {
+		snprintf(body, sizeof(body),
+		         "{\"batch\":[{\"type\":\"track\",\"event\":\"e\","
+		         "\"userId\":\"u%d\",\"messageId\":\"load-%d\"}]}",
+		         i % 5, i);
+		segment_post(&r, &t, jstr(ws, "write_key"), "/v1/batch", body);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		resp_free(&r);
+		usleep(25 * 1000);
+	}
+	busy = writer_load_of(&t);
+	/* Two windows without a write read as idle. */
+	sleep(3);
+	idle = writer_load_of(&t);
+	srv_stop(&t);
+	cr_assert(busy > 0 && busy <= 1, "load while writing: %g", busy);
+	cr_assert_eq(idle, 0, "load when idle: %g", idle);
+	cJSON_Delete(ws);
+}
+
 Test(ingest, rate_limit_answers_429_with_retry_after)
 {
 	const char *env[] = {"HERALD_INGEST_KEY_RATE=3", NULL};
