@@ -32,13 +32,13 @@
  * locked until the commit, and writers queueing those people wait. */
 #define CLAIM_FULL 25
 #define BATCHES 50
-/* While the ingest writers are busy this share of the time or more
- * (writer_load), each batch is followed by a pause YIELD times as long
- * as it took: scoring then takes at most a third of what it would of
- * the database, and ingest, which acknowledges events only once they
- * are stored, keeps the rest.  A person's later events add up in its one
- * queue row meanwhile, so less scoring is lost than postponed. */
-#define YIELD_LOAD 0.8
+/* A full batch (a backlog) while the ingest writers are busy this share
+ * of the time or more (writer_load) is followed by a pause YIELD times
+ * as long as it took: scoring then takes at most a third of what it
+ * would of the database, and ingest, which acknowledges events only once
+ * they are stored, keeps the rest.  A person's later events add up in
+ * its one queue row meanwhile: they are scored together, not dropped. */
+#define YIELD_LOAD 0.5
 #define YIELD      2
 
 static struct {
@@ -403,14 +403,16 @@ drain(void)
 	for (int i = 0; i < BATCHES; i++) {
 		double started = util_now();
 		int scored = 0, got = run_batch(people, claim, &scored);
+		bool full;
 
 		if (got > 0)
 			log_debug("component=scorer claimed=%d scored=%d", got,
 			          scored);
 		if (got <= 0)
 			break;
+		full = got == claim; /* more wait, most likely */
 		claim = scored * 4 > got ? CLAIM_FULL : CLAIM;
-		if (writer_load() >= YIELD_LOAD &&
+		if (full && writer_load() >= YIELD_LOAD &&
 		    !pause_for(YIELD * (util_now() - started)))
 			break;
 	}
