@@ -323,6 +323,8 @@ run_batch(struct claimed *people, int claim, int *scored)
 	}
 	if (simple(c, "BEGIN") != DB_OK ||
 	    simple(c, "SET LOCAL synchronous_commit = off") != DB_OK ||
+	    simple(c, "SET LOCAL plan_cache_mode = force_generic_plan") !=
+	        DB_OK ||
 	    db_prepared(c, &r, claim_sql, 1, lim) != DB_OK ||
 	    !take_claim(r, people))
 		goto out;
