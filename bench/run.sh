@@ -9,7 +9,8 @@
 #      OUT - passed to the kit's bench.sh; HERALD_BENCH_MODEL (absolute
 #      path of a scoring model for Herald's workspace, e.g.
 #      bench/model-ignores-load.json; default: the default model, which
-#      rescores the person of every event).
+#      rescores the person of every event).  After the kit, bench/deferred.sh
+#      measures the work a run leaves behind (OUT/deferred.txt).
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -53,5 +54,11 @@ export HERALD_PRE_SQL="DO \$\$ BEGIN FOR i IN 1..20 LOOP BEGIN TRUNCATE herald.e
 export PG_STATE="$work/pg.env"
 
 echo "bench: kit $kit, results in $OUT" >&2
-"$work/kit/bench.sh"
+trap 'PG_STATE="$work/pg.env" "$work/kit/pg.sh" stop >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+KEEP_PG=1 "$work/kit/bench.sh"
 echo "bench: summary in $OUT/summary.md" >&2
+# Work the measured windows leave behind (the scorer's backlog) counts
+# too: one more 20-event run on the same cluster, then the CPU until
+# nothing is left.
+echo "bench: deferred work after a 20-event, 64-connection run" >&2
+PG_STATE="$work/pg.env" KIT="$work/kit" "$top/bench/deferred.sh" | tee "$OUT/deferred.txt"
