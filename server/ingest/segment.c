@@ -174,18 +174,110 @@ put_str(struct ingest_job *job, const char *s, uint32_t *off)
 	return s == NULL || put(job, s, strlen(s), off);
 }
 
-/* Prints item as compact JSON into the job's text. */
+/* Writes s as a JSON string: the escapes cJSON_Print uses. */
+static bool
+json_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	bool ok = buf_append(b, "\"", 1);
+
+	while (ok && *s != '\0') {
+		size_t n = 0;
+		unsigned char c;
+
+		while ((c = (unsigned char)s[n]) >= 0x20 && c != '"' &&
+		       c != '\\')
+			n++;
+		ok = buf_append(b, s, n);
+		s += n;
+		if (!ok || (c = (unsigned char)*s) == '\0')
+			break;
+		s++;
+		switch (c) {
+		case '"': ok = buf_append(b, "\\\"", 2); break;
+		case '\\': ok = buf_append(b, "\\\\", 2); break;
+		case '\b': ok = buf_append(b, "\\b", 2); break;
+		case '\f': ok = buf_append(b, "\\f", 2); break;
+		case '\n': ok = buf_append(b, "\\n", 2); break;
+		case '\r': ok = buf_append(b, "\\r", 2); break;
+		case '\t': ok = buf_append(b, "\\t", 2); break;
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4],
+			             hex[c & 15]};
+
+			ok = buf_append(b, u, 6);
+		}
+		}
+	}
+	return ok && buf_append(b, "\"", 1);
+}
+
+/* Writes a finite number as cJSON_Print would: integers exactly,
+ * others in the shortest of 15 or 17 digits that reads back the same. */
+static bool
+json_number(struct buf *b, double v)
+{
+	char out[32];
+	int n;
+
+	if (v == floor(v) && fabs(v) <= EXACT_LIMIT) {
+		long long i = (long long)v;
+		unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i
+		                             : (unsigned long long)i;
+		char *p = out + sizeof(out);
+
+		do
+			*--p = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (i < 0)
+			*--p = '-';
+		return buf_append(b, p, (size_t)(out + sizeof(out) - p));
+	}
+	n = snprintf(out, sizeof(out), "%1.15g", v);
+	if (strtod(out, NULL) != v)
+		n = snprintf(out, sizeof(out), "%1.17g", v);
+	return n > 0 && buf_append(b, out, (size_t)n);
+}
+
+/* Writes item as compact JSON.  Walked messages hold finite numbers
+ * only (check_number); anything else would be written as null. */
+static bool
+json_write(struct buf *b, const cJSON *item)
+{
+	const cJSON *c;
+	bool ok;
+
+	if (cJSON_IsString(item))
+		return json_string(b, item->valuestring);
+	if (cJSON_IsNumber(item))
+		return isfinite(item->valuedouble)
+		           ? json_number(b, item->valuedouble)
+		           : buf_append(b, "null", 4);
+	if (cJSON_IsTrue(item))
+		return buf_append(b, "true", 4);
+	if (cJSON_IsFalse(item))
+		return buf_append(b, "false", 5);
+	if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
+		return buf_append(b, "null", 4);
+	ok = buf_append(b, cJSON_IsObject(item) ? "{" : "[", 1);
+	for (c = item->child; ok && c != NULL; c = c->next) {
+		if (c != item->child)
+			ok = buf_append(b, ",", 1);
+		if (ok && cJSON_IsObject(item))
+			ok = json_string(b, c->string ? c->string : "") &&
+			     buf_append(b, ":", 1);
+		ok = ok && json_write(b, c);
+	}
+	return ok && buf_append(b, cJSON_IsObject(item) ? "}" : "]", 1);
+}
+
+/* Writes item as compact JSON into the job's text, straight from the
+ * tree: no printed copy to allocate, no printf for integers. */
 static bool
 put_json(struct ingest_job *job, const cJSON *item, uint32_t *off)
 {
-	char *text = cJSON_PrintUnformatted(item);
-	bool ok;
-
-	if (text == NULL)
-		return false;
-	ok = put(job, text, strlen(text), off);
-	free(text);
-	return ok;
+	*off = (uint32_t)job->text.len;
+	return json_write(&job->text, item) && buf_append(&job->text, "", 1);
 }
 
 void
@@ -211,21 +303,39 @@ struct walk {
 	int max_depth; /* values deeper are dropped; 0: no limit */
 };
 
+/* Appends n bytes to the path, as many as fit. */
+static void
+path_add(struct walk *w, const char *s, size_t n)
+{
+	size_t room = sizeof(w->path) - 1 - w->plen;
+
+	n = n < room ? n : room;
+	memcpy(w->path + w->plen, s, n);
+	w->plen += n;
+	w->path[w->plen] = '\0';
+}
+
+/* Every value's path is built, for the few that need naming: by hand,
+ * since this runs for each value of each message. */
 static void
 path_push(struct walk *w, const char *key, int index, size_t *saved)
 {
-	size_t room = sizeof(w->path) - w->plen;
-	int n;
+	char num[16], *p = num + sizeof(num);
+	unsigned u = (unsigned)index;
 
 	*saved = w->plen;
-	if (key != NULL)
-		n = snprintf(w->path + w->plen, room, "%s%s",
-		             w->plen ? "." : "", key);
-	else
-		n = snprintf(w->path + w->plen, room, "[%d]", index);
-	if (n > 0)
-		w->plen = (size_t)n < room ? w->plen + (size_t)n
-		                           : sizeof(w->path) - 1;
+	if (key != NULL) {
+		if (w->plen > 0)
+			path_add(w, ".", 1);
+		path_add(w, key, strlen(key));
+		return;
+	}
+	*--p = ']';
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	*--p = '[';
+	path_add(w, p, (size_t)(num + sizeof(num) - p));
 }
 
 static void

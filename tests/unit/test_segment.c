@@ -150,3 +150,42 @@ Test(segment, refusals_name_the_field)
 	cr_assert_eq(job->nev, 0);
 	ingest_job_free(job);
 }
+
+Test(segment, properties_are_stored_as_compact_json_text)
+{
+	struct ingest_job *job = job_new();
+	char why[256];
+
+	cr_assert(add(job,
+	              "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+	              "\"properties\":{ \"n\" : -42, \"big\": 9007199254740992,"
+	              " \"f\": 0.1, \"g\": 1e-7, \"third\": 0.3333333333333333,"
+	              " \"s\": \"q\\\"b\\\\s\\n\\t\\u0001é\", \"t\": true,"
+	              " \"no\": false, \"z\": null, \"a\": [1, [], {}],"
+	              " \"k\\\"ey\": 0}}",
+	              why, sizeof(why)),
+	          "%s", why);
+	cr_assert_str_eq(ingest_str(job, job->ev[0].props),
+	                 "{\"n\":-42,\"big\":9007199254740992,\"f\":0.1,"
+	                 "\"g\":1e-07,\"third\":0.33333333333333331,"
+	                 "\"s\":\"q\\\"b\\\\s\\n\\t\\u0001é\",\"t\":true,"
+	                 "\"no\":false,\"z\":null,\"a\":[1,[],{}],"
+	                 "\"k\\\"ey\":0}");
+	ingest_job_free(job);
+}
+
+Test(segment, the_path_of_a_refused_value_is_named)
+{
+	struct ingest_job *job = job_new();
+	char why[256];
+
+	cr_assert_not(add(job,
+	                  "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+	                  "\"properties\":{\"list\":[0, 1, {\"deep\":"
+	                  " 18014398509481984}]}}",
+	                  why, sizeof(why)));
+	cr_assert(strstr(why, "properties.list[2].deep: number is too large") ==
+	              why,
+	          "%s", why);
+	ingest_job_free(job);
+}
