@@ -11,6 +11,7 @@
 
 #include "api/workspace.h"
 #include "content/import.h"
+#include "core/jsonarena.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/services.h"
@@ -218,6 +219,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	config_find_home(argv[0]);
+	json_arena_setup();
 	if (strcmp(argv[1], "serve") == 0)
 		return cmd_serve();
 	if (strcmp(argv[1], "migrate") == 0)

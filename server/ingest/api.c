@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "api/auth.h"
+#include "core/jsonarena.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "http/http.h"
@@ -86,9 +87,10 @@ rate_ok(struct http_req *req, int64_t ws)
 	return false;
 }
 
-/* Parses the body, refusing what is not a JSON object. */
+/* Parses the body into the request's arena, refusing what is not a
+ * JSON object.  The tree goes with the arena, never cJSON_Delete. */
 static cJSON *
-parse_body(struct http_req *req)
+parse_body(struct http_req *req, struct json_arena *arena)
 {
 	const char *at = NULL;
 	cJSON *root;
@@ -102,7 +104,9 @@ parse_body(struct http_req *req)
 		           INGEST_DEPTH_MAX);
 		return NULL;
 	}
+	json_arena_enter(arena);
 	root = cJSON_ParseWithLengthOpts(req->body.data, req->body.len, &at, 0);
+	json_arena_leave();
 	if (root == NULL) {
 		long off = at ? (long)(at - req->body.data) : 0;
 
@@ -113,7 +117,6 @@ parse_body(struct http_req *req)
 		return NULL;
 	}
 	if (!cJSON_IsObject(root)) {
-		cJSON_Delete(root);
 		http_error(req, 400, "body: must be a JSON object");
 		return NULL;
 	}
@@ -147,10 +150,25 @@ sent_at(const cJSON *root)
 	return -1;
 }
 
+/* segment_add with the message's tree in the request's arena: what it
+ * changes there (cut strings, dropped values) is allocated there too.
+ * The rejections and replies, which outlive it, are built outside. */
+static bool
+add_in(struct json_arena *arena, struct ingest_job *job, cJSON *msg,
+       int kind, int64_t ws, int64_t sent, char *why, size_t whylen)
+{
+	bool ok;
+
+	json_arena_enter(arena);
+	ok = segment_add(job, msg, kind, ws, sent, why, whylen);
+	json_arena_leave();
+	return ok;
+}
+
 /* Adds every message of the request to job; false after a reply. */
 static bool
 collect(struct http_req *req, struct ingest_job *job, cJSON *root, int kind,
-        int64_t ws)
+        int64_t ws, struct json_arena *arena)
 {
 	char why[400];
 	cJSON *batch, *m;
@@ -158,7 +176,7 @@ collect(struct http_req *req, struct ingest_job *job, cJSON *root, int kind,
 	int i = 0;
 
 	if (kind >= 0) {
-		if (!segment_add(job, root, kind, ws, -1, why, sizeof(why)))
+		if (!add_in(arena, job, root, kind, ws, -1, why, sizeof(why)))
 			reject(job, 0, root, why);
 		return true;
 	}
@@ -172,7 +190,7 @@ collect(struct http_req *req, struct ingest_job *job, cJSON *root, int kind,
 	sent = sent_at(root);
 	cJSON_ArrayForEach(m, batch)
 	{
-		if (!segment_add(job, m, -1, ws, sent, why, sizeof(why)))
+		if (!add_in(arena, job, m, -1, ws, sent, why, sizeof(why)))
 			reject(job, i, m, why);
 		i++;
 	}
@@ -196,11 +214,12 @@ static void
 handle(struct http_req *req, int kind)
 {
 	struct ingest_job *job = NULL;
+	struct json_arena arena = JSON_ARENA_INIT;
 	cJSON *root = NULL;
 	int64_t ws;
 
 	if (!authenticate(req, &ws) || !rate_ok(req, ws) ||
-	    (root = parse_body(req)) == NULL)
+	    (root = parse_body(req, &arena)) == NULL)
 		goto out;
 	job = calloc(1, sizeof(*job));
 	if (job == NULL)
@@ -208,7 +227,7 @@ handle(struct http_req *req, int kind)
 	job->req = req;
 	job->received_ms = util_wall_ms();
 	buf_init(&job->text, (size_t)4 * INGEST_BATCH_MAX);
-	if (!collect(req, job, root, kind, ws))
+	if (!collect(req, job, root, kind, ws, &arena))
 		goto out;
 	if (job->nev == 0) {
 		refuse_all(req, job);
@@ -223,7 +242,7 @@ handle(struct http_req *req, int kind)
 	writer_submit(job);
 	job = NULL;
 out:
-	cJSON_Delete(root);
+	json_arena_free(&arena); /* root and all its tree */
 	ingest_job_free(job);
 }
 

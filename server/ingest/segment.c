@@ -370,10 +370,13 @@ cut_string(struct walk *w, cJSON *item, size_t max)
 	if (n <= max)
 		return true;
 	keep = util_utf8_cut(item->valuestring, n, max);
-	s = strndup(item->valuestring, keep);
+	/* cJSON's allocator: the tree may live in a request's arena. */
+	s = cJSON_malloc(keep + 1);
 	if (s == NULL)
 		return false;
-	free(item->valuestring);
+	memcpy(s, item->valuestring, keep);
+	s[keep] = '\0';
+	cJSON_free(item->valuestring);
 	item->valuestring = s;
 	note(w);
 	return true;

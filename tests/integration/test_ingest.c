@@ -561,6 +561,54 @@ Test(ingest, retention_deletes_events_older_than_the_workspace_keeps)
 	cJSON_Delete(ws);
 }
 
+Test(ingest, bodies_that_are_not_objects_are_refused_and_the_next_is_served)
+{
+	cJSON *ws = workspace_new("Seg Shapes");
+	const char *key = jstr(ws, "write_key");
+	static const char *const bodies[] = {"[1,2,3]", "\"batch\"", "42",
+	                                     "null", "[{\"batch\":[]}]"};
+	struct resp r;
+	char *big, *v;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		segment_post(&r, &s, key, "/v1/batch", bodies[i]);
+		cr_assert_eq(r.status, 400, "%s: %s", bodies[i], r.body);
+		cr_assert_str_eq(jstr(r.json, "error"),
+		                 "body: must be a JSON object", "%s",
+		                 bodies[i]);
+		resp_free(&r);
+	}
+	/* One batch: a cut string, a refused message and a plain one. */
+	big = malloc(8192);
+	n = (size_t)snprintf(big, 8192,
+	                     "{\"batch\":[{\"type\":\"track\",\"event\":\"e\","
+	                     "\"userId\":\"u1\",\"messageId\":\"sh1\","
+	                     "\"properties\":{\"t\":\"");
+	memset(big + n, 'x', 3000);
+	n += 3000;
+	snprintf(big + n, 8192 - n,
+	         "\"}},{\"type\":\"track\",\"userId\":\"u1\","
+	         "\"messageId\":\"sh2\"},{\"type\":\"track\",\"event\":\"e\","
+	         "\"userId\":\"u1\",\"messageId\":\"sh3\","
+	         "\"properties\":{\"n\":9007199254740991}}]}");
+	segment_post(&r, &s, key, "/v1/batch", big);
+	cr_assert_eq(r.status, 400, "%s", r.body);
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItem(r.json, "rejected")), 1,
+	    "%s", r.body);
+	resp_free(&r);
+	free(big);
+	v = value_ws("SELECT string_agg(message_id || ':' ||"
+	             " coalesce(length(props->>'t')::text, props->>'n'), ','"
+	             " ORDER BY message_id) FROM events"
+	             " WHERE workspace_id = $1",
+	             ws);
+	cr_assert_str_eq(v, "sh1:1024,sh3:9007199254740991");
+	free(v);
+	cJSON_Delete(ws);
+}
+
 /* herald_ingest_writer_load from /metrics. */
 static double
 writer_load_of(const struct srv *t)

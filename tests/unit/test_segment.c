@@ -180,9 +180,9 @@ Test(segment, the_path_of_a_refused_value_is_named)
 	char why[256];
 
 	cr_assert_not(add(job,
-	                  "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
-	                  "\"properties\":{\"list\":[0, 1, {\"deep\":"
-	                  " 18014398509481984}]}}",
+	                  "{\"type\":\"track\",\"event\":\"e\","
+	                  "\"userId\":\"u\",\"properties\":{\"list\":"
+	                  "[0, 1, {\"deep\": 18014398509481984}]}}",
 	                  why, sizeof(why)));
 	cr_assert(strstr(why, "properties.list[2].deep: number is too large") ==
 	              why,
