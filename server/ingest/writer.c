@@ -571,22 +571,6 @@ writer_reserve(int n)
 	return ok;
 }
 
-void
-writer_submit(struct ingest_job *job)
-{
-	pthread_mutex_lock(&q.lock);
-	job->next = NULL;
-	if (q.tail != NULL) {
-		q.tail->next = job;
-	} else {
-		q.head = job;
-		q.oldest = util_now();
-	}
-	q.tail = job;
-	pthread_cond_signal(&q.ready);
-	pthread_mutex_unlock(&q.lock);
-}
-
 /* Whether a group should leave now: nothing else is being written, or
  * enough waits, or the oldest has waited long enough. */
 static bool
@@ -594,6 +578,29 @@ group_due(double now)
 {
 	return q.busy == 0 || q.queued >= GROUP_TARGET ||
 	       now - q.oldest >= GROUP_WAIT || q.stopping;
+}
+
+void
+writer_submit(struct ingest_job *job)
+{
+	bool first;
+
+	pthread_mutex_lock(&q.lock);
+	job->next = NULL;
+	first = q.tail == NULL;
+	if (!first) {
+		q.tail->next = job;
+	} else {
+		q.head = job;
+		q.oldest = util_now();
+	}
+	q.tail = job;
+	/* A writer is woken when the queue stops being empty (it then
+	 * waits out GROUP_WAIT by itself) or when this job makes a group
+	 * due: not for every job, each of which cost a thread switch. */
+	if (first || group_due(util_now()))
+		pthread_cond_signal(&q.ready);
+	pthread_mutex_unlock(&q.lock);
 }
 
 static struct ingest_job *
