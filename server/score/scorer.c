@@ -38,7 +38,7 @@
  * would of the database, and ingest, which acknowledges events only once
  * they are stored, keeps the rest.  A person's later events add up in
  * its one queue row meanwhile: they are scored together, not dropped. */
-#define YIELD_LOAD 0.5
+#define YIELD_LOAD 0.4
 #define YIELD      2
 
 static struct {
