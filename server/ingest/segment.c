@@ -74,10 +74,45 @@ parse_zone(const char *p, long *offset_s)
 	return true;
 }
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d, by the
+ * usual era arithmetic (400-year cycles of 146,097 days, years counted
+ * from March so that leap days fall last).  Days past the month's end
+ * run on into the next, as timegm does.  Unlike timegm and gmtime_r,
+ * it takes no lock: glibc's time zone lock was shared by every request
+ * thread. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* The inverse: the date of day z since 1970-01-01. */
+static void
+civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+	int64_t era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 bool
 segment_parse_time(const char *text, int64_t *out_ms)
 {
-	struct tm tm = {0};
 	const char *p = text;
 	int y, mo, d, h = 0, mi = 0, s = 0, ms = 0, scale = 100;
 	long off;
@@ -105,13 +140,10 @@ segment_parse_time(const char *text, int64_t *out_ms)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    s > 60 || !parse_zone(p, &off))
 		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = s;
-	*out_ms = ((int64_t)timegm(&tm) - off) * 1000 + ms;
+	*out_ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
+	           off) *
+	              1000 +
+	          ms;
 	return true;
 }
 
@@ -128,27 +160,32 @@ put_digits(char *out, int v, int n)
 void
 segment_format_time(int64_t ms, char out[64])
 {
-	time_t secs = (time_t)(ms / 1000);
-	int frac = (int)(ms % 1000);
-	struct tm tm;
+	int64_t secs = ms / 1000, days, year;
+	int frac = (int)(ms % 1000), sod, mon, mday;
 
 	if (frac < 0) {
 		frac += 1000;
 		secs--;
 	}
-	gmtime_r(&secs, &tm);
-	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+	days = secs / 86400;
+	sod = (int)(secs % 86400);
+	if (sod < 0) {
+		sod += 86400;
+		days--;
+	}
+	civil_from_days(days, &year, &mon, &mday);
+	if (year < 0 || year > 9999) {
 		snprintf(out, 64, "1970-01-01T00:00:00.000Z");
 		return;
 	}
 	/* YYYY-MM-DDTHH:MM:SS.mmmZ, without printf on the hot path */
 	memcpy(out, "0000-00-00T00:00:00.000Z", 25);
-	put_digits(out, tm.tm_year + 1900, 4);
-	put_digits(out + 5, tm.tm_mon + 1, 2);
-	put_digits(out + 8, tm.tm_mday, 2);
-	put_digits(out + 11, tm.tm_hour, 2);
-	put_digits(out + 14, tm.tm_min, 2);
-	put_digits(out + 17, tm.tm_sec, 2);
+	put_digits(out, (int)year, 4);
+	put_digits(out + 5, mon, 2);
+	put_digits(out + 8, mday, 2);
+	put_digits(out + 11, sod / 3600, 2);
+	put_digits(out + 14, sod / 60 % 60, 2);
+	put_digits(out + 17, sod % 60, 2);
 	put_digits(out + 20, frac, 3);
 }
 

@@ -157,7 +157,17 @@ arr_text(struct buf *b, const char *s)
 static bool
 arr_i64(struct buf *b, int64_t v)
 {
-	return buf_printf(b, "%s%lld", b->len > 1 ? "," : "", (long long)v);
+	char out[24], *p = out + sizeof(out);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	if (b->len > 1)
+		*--p = ',';
+	return buf_append(b, p, (size_t)(out + sizeof(out) - p));
 }
 
 static const char *const type_names[] = {"track", "identify", "group",

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 
@@ -188,4 +189,43 @@ Test(segment, the_path_of_a_refused_value_is_named)
 	              why,
 	          "%s", why);
 	ingest_job_free(job);
+}
+
+/* The date arithmetic against the C library's, over years 1 to 9999:
+ * every leap rule, days before 1970, and the round trip. */
+Test(segment, times_match_the_c_library_from_year_1_to_9999)
+{
+	const int64_t first = -62135596800LL; /* 0001-01-01T00:00:00Z */
+	const int64_t last = 253402300799LL;  /* 9999-12-31T23:59:59Z */
+	char ours[64], libc[64];
+	int64_t first_ms;
+	int checked = 0;
+
+	for (int64_t t = first; t <= last; t += 86399LL * 37 + 12345) {
+		time_t secs = (time_t)t;
+		struct tm tm;
+		int64_t back;
+
+		gmtime_r(&secs, &tm);
+		snprintf(libc, sizeof(libc),
+		         "%04d-%02d-%02dT%02d:%02d:%02d.789Z",
+		         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+		         tm.tm_hour, tm.tm_min, tm.tm_sec);
+		segment_format_time(t * 1000 + 789, ours);
+		cr_assert_str_eq(ours, libc, "at %lld", (long long)t);
+		cr_assert(segment_parse_time(ours, &back));
+		cr_assert_eq(back, t * 1000 + 789, "%s", ours);
+		checked++;
+	}
+	cr_assert_gt(checked, 90000);
+	/* Leap days, and days past a month's end running on. */
+	cr_assert(segment_parse_time("2024-02-29T12:00:00Z", &first_ms));
+	segment_format_time(first_ms, ours);
+	cr_assert_str_eq(ours, "2024-02-29T12:00:00.000Z");
+	cr_assert(segment_parse_time("2023-02-31T00:00:00Z", &first_ms));
+	segment_format_time(first_ms, ours);
+	cr_assert_str_eq(ours, "2023-03-03T00:00:00.000Z");
+	cr_assert(segment_parse_time("1900-03-01T00:00:00-01:30", &first_ms));
+	segment_format_time(first_ms, ours);
+	cr_assert_str_eq(ours, "1900-03-01T01:30:00.000Z");
 }
