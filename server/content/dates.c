@@ -1,9 +1,10 @@
-/* Herald - calendar arithmetic on the proleptic Gregorian calendar (the
- * days-from-civil method), so no output depends on LC_TIME or TZ. */
+/* Herald - dates on the proleptic Gregorian calendar (util's
+ * days-from-civil arithmetic), so no output depends on LC_TIME or TZ. */
 #include <stdio.h>
 #include <string.h>
 
 #include "content/dates.h"
+#include "core/util.h"
 
 static const char *const month_names[12] = {
     "January", "February", "March",     "April",   "May",      "June",
@@ -16,34 +17,13 @@ struct civil {
 	int month, day, hour, min, sec, wday; /* wday: 0 = Thursday */
 };
 
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static void
 civil_from_epoch(int64_t t, struct civil *c)
 {
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
 	int64_t secs = t - days * 86400;
-	int64_t z = days + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
 
-	c->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	c->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-	c->year = yoe + era * 400 + (c->month <= 2);
+	util_civil_from_days(days, &c->year, &c->month, &c->day);
 	c->hour = (int)(secs / 3600);
 	c->min = (int)(secs / 60 % 60);
 	c->sec = (int)(secs % 60);
@@ -139,7 +119,8 @@ dates_parse_iso8601(const char *text, int64_t *out)
 		if (!parse_time(p + 1, &h, &mi, &s, &off))
 			return false;
 	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - off;
+	*out = util_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	       s - off;
 	return true;
 }
 

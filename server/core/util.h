@@ -60,4 +60,13 @@ bool util_utf8_valid(const char *s, size_t n);
  * and ends on a UTF-8 character boundary. */
 size_t util_utf8_cut(const char *s, size_t n, size_t max);
 
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d, by era
+ * arithmetic (400-year cycles of 146,097 days, years counted from March
+ * so that leap days fall last); no lock, locale or time zone, unlike
+ * timegm.  Days past the month's end run on into the next. */
+int64_t util_days_from_civil(int64_t y, int m, int d);
+
+/* The inverse: the date of day z since 1970-01-01. */
+void util_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+
 #endif

@@ -74,47 +74,12 @@ parse_zone(const char *p, long *offset_s)
 	return true;
 }
 
-/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d, by the
- * usual era arithmetic (400-year cycles of 146,097 days, years counted
- * from March so that leap days fall last).  Days past the month's end
- * run on into the next, as timegm does.  Unlike timegm and gmtime_r,
- * it takes no lock: glibc's time zone lock was shared by every request
- * thread. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-/* The inverse: the date of day z since 1970-01-01. */
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 bool
 segment_parse_time(const char *text, int64_t *out_ms)
 {
 	const char *p = text;
 	int y, mo, d, h = 0, mi = 0, s = 0, ms = 0, scale = 100;
+	int64_t secs;
 	long off;
 
 	if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) ||
@@ -140,10 +105,8 @@ segment_parse_time(const char *text, int64_t *out_ms)
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
 	    s > 60 || !parse_zone(p, &off))
 		return false;
-	*out_ms = (days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s -
-	           off) *
-	              1000 +
-	          ms;
+	secs = util_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	*out_ms = (secs - off) * 1000 + ms;
 	return true;
 }
 
@@ -173,7 +136,7 @@ segment_format_time(int64_t ms, char out[64])
 		sod += 86400;
 		days--;
 	}
-	civil_from_days(days, &year, &mon, &mday);
+	util_civil_from_days(days, &year, &mon, &mday);
 	if (year < 0 || year > 9999) {
 		snprintf(out, 64, "1970-01-01T00:00:00.000Z");
 		return;

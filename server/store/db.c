@@ -192,49 +192,33 @@ classify(struct db_conn *c, PGresult *r)
 	return DB_ERROR;
 }
 
+/* Hands a statement's result to *out (or clears it) when it succeeded;
+ * else classifies the error into c and clears it. */
+static enum db_status
+take_result(struct db_conn *c, PGresult *r, PGresult **out)
+{
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	enum db_status result = DB_OK;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		result = classify(c, r);
+		PQclear(r);
+	} else if (out != NULL) {
+		*out = r;
+	} else {
+		PQclear(r);
+	}
+	return result;
+}
+
 static enum db_status
 run_once(struct db_conn *c, PGresult **out, const char *sql, int n,
          const char *const *values)
 {
-	PGresult *r;
-	ExecStatusType st;
-
 	if (c->pg == NULL && !connect_conn(c))
 		return DB_UNAVAILABLE;
-	r = PQexecParams(c->pg, sql, n, NULL, values, NULL, NULL, 0);
-	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		if (out != NULL)
-			*out = r;
-		else
-			PQclear(r);
-		return DB_OK;
-	}
-	enum db_status result = classify(c, r);
-	PQclear(r);
-	return result;
-}
-
-enum db_status
-db_query(struct db_conn *c, PGresult **out, const char *sql, int n,
-         const char *const *values)
-{
-	bool idle = c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
-	enum db_status result;
-
-	if (out != NULL)
-		*out = NULL;
-	result = run_once(c, out, sql, n, values);
-	if (result == DB_UNAVAILABLE && idle &&
-	    (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK)) {
-		/* The server went away between statements: a statement
-		 * outside a transaction never ran, so run it again on a new
-		 * connection. */
-		__atomic_add_fetch(&pool.reconnects, 1, __ATOMIC_RELAXED);
-		if (connect_conn(c))
-			result = run_once(c, out, sql, n, values);
-	}
-	return result;
+	return take_result(
+	    c, PQexecParams(c->pg, sql, n, NULL, values, NULL, NULL, 0), out);
 }
 
 /* Whether the statement of this hash is prepared on c, or now becomes
@@ -274,8 +258,6 @@ run_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
 	uint64_t h = util_hash_str(sql, 0);
 	char name[32];
 	enum db_status st = DB_OK;
-	PGresult *r;
-	ExecStatusType rs;
 
 	if (c->pg == NULL && !connect_conn(c))
 		return DB_UNAVAILABLE;
@@ -285,18 +267,9 @@ run_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
 			st = DB_OK; /* 42P05 just now: nothing ran */
 		return st == DB_OK ? run_once(c, out, sql, n, values) : st;
 	}
-	r = PQexecPrepared(c->pg, name, n, values, NULL, NULL, 0);
-	rs = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
-		if (out != NULL)
-			*out = r;
-		else
-			PQclear(r);
-		return DB_OK;
-	}
-	st = classify(c, r);
-	PQclear(r);
-	if (strcmp(c->sqlstate, "26000") == 0) {
+	st = take_result(
+	    c, PQexecPrepared(c->pg, name, n, values, NULL, NULL, 0), out);
+	if (st != DB_OK && strcmp(c->sqlstate, "26000") == 0) {
 		c->unnamed_only = true;
 		if (idle)
 			return run_once(c, out, sql, n, values);
@@ -304,24 +277,44 @@ run_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
 	return st;
 }
 
-enum db_status
-db_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
-            const char *const *values)
+/* Runs the statement (prepared or unnamed); when the connection turns
+ * out dead and no transaction was open, nothing ran: it runs once more
+ * on a new connection. */
+static enum db_status
+run_retrying(struct db_conn *c, PGresult **out, const char *sql, int n,
+             const char *const *values, bool prepared)
 {
 	bool idle = c->pg != NULL && PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	enum db_status result;
 
 	if (out != NULL)
 		*out = NULL;
-	result = run_prepared(c, out, sql, n, values, idle || c->pg == NULL);
+	result = prepared ? run_prepared(c, out, sql, n, values,
+	                                 idle || c->pg == NULL)
+	                  : run_once(c, out, sql, n, values);
 	if (result == DB_UNAVAILABLE && idle &&
 	    (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK)) {
-		/* As in db_query: nothing ran, so run it on a new one. */
 		__atomic_add_fetch(&pool.reconnects, 1, __ATOMIC_RELAXED);
-		if (connect_conn(c))
-			result = run_prepared(c, out, sql, n, values, true);
+		if (!connect_conn(c))
+			return result;
+		result = prepared ? run_prepared(c, out, sql, n, values, true)
+		                  : run_once(c, out, sql, n, values);
 	}
 	return result;
+}
+
+enum db_status
+db_query(struct db_conn *c, PGresult **out, const char *sql, int n,
+         const char *const *values)
+{
+	return run_retrying(c, out, sql, n, values, false);
+}
+
+enum db_status
+db_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
+            const char *const *values)
+{
+	return run_retrying(c, out, sql, n, values, true);
 }
 
 enum db_status
