@@ -650,8 +650,13 @@ writer_load(void)
 	double load;
 
 	pthread_mutex_lock(&q.lock);
-	/* A window that ended long ago had no writes since. */
-	load = util_now() - q.window_at < 2 * LOAD_WINDOW ? q.load : 0;
+	/* Every writer inside a write is full load, however long those
+	 * writes have taken (a window closes only when one ends); else a
+	 * window that ended long ago had no writes since. */
+	if (q.busy == WRITERS)
+		load = 1;
+	else
+		load = util_now() - q.window_at < 2 * LOAD_WINDOW ? q.load : 0;
 	pthread_mutex_unlock(&q.lock);
 	return load;
 }
@@ -678,6 +683,9 @@ writer_main(void *arg)
 		}
 		group = take_group();
 		q.busy++;
+		/* What did not fit in the group may be due for another. */
+		if (q.head != NULL)
+			pthread_cond_signal(&q.ready);
 		pthread_mutex_unlock(&q.lock);
 		started = util_now();
 		write_group(w, group);
