@@ -7,6 +7,7 @@
  * are not finite or not exact, over-long strings (cut on a character
  * boundary and listed in props._truncated) and over-deep properties. */
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,12 +213,13 @@ json_string(struct buf *b, const char *s)
 	return ok && buf_append(b, "\"", 1);
 }
 
-/* Writes a finite number as cJSON_Print would: integers exactly,
- * others in the shortest of 15 or 17 digits that reads back the same. */
+/* Writes a finite number as cJSON_Print would, but for integers of 16
+ * digits, which cJSON rounds to 15 and which are written exactly here. */
 static bool
 json_number(struct buf *b, double v)
 {
 	char out[32];
+	double back;
 	int n;
 
 	if (v == floor(v) && fabs(v) <= EXACT_LIMIT) {
@@ -233,8 +235,11 @@ json_number(struct buf *b, double v)
 			*--p = '-';
 		return buf_append(b, p, (size_t)(out + sizeof(out) - p));
 	}
+	/* 15 digits when they read back within a relative DBL_EPSILON,
+	 * cJSON's own test, so that stored values keep cJSON's text. */
 	n = snprintf(out, sizeof(out), "%1.15g", v);
-	if (strtod(out, NULL) != v)
+	back = strtod(out, NULL);
+	if (fabs(back - v) > fmax(fabs(back), fabs(v)) * DBL_EPSILON)
 		n = snprintf(out, sizeof(out), "%1.17g", v);
 	return n > 0 && buf_append(b, out, (size_t)n);
 }

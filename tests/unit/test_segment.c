@@ -229,3 +229,38 @@ Test(segment, times_match_the_c_library_from_year_1_to_9999)
 	reads_as("2023-02-31T00:00:00Z", "2023-03-03T00:00:00.000Z");
 	reads_as("1900-03-01T00:00:00-01:30", "1900-03-01T01:30:00.000Z");
 }
+
+/* Numbers other than integers beyond cJSON's reach are stored as cJSON
+ * prints them, so that model filters printed by cJSON match them: sent
+ * with 17 digits, many have a 15-digit form cJSON accepts. */
+Test(segment, numbers_are_stored_as_cjson_prints_them)
+{
+	uint64_t x = 88172645463325252ULL;
+	char body[256], why[256];
+	int shorter = 0;
+
+	for (int i = 0; i < 2000; i++) {
+		struct ingest_job *job = job_new();
+		cJSON *sent;
+		char *want;
+		double v;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift */
+		v = (double)(x >> 11) / (double)(1ULL << 53) *
+		    (i % 2 ? 1e3 : 1e-3) * (i % 3 ? 1 : -1);
+		snprintf(body, sizeof(body),
+		         "{\"type\":\"track\",\"event\":\"e\",\"userId\":\"u\","
+		         "\"properties\":{\"v\":%1.17g}}",
+		         v);
+		sent = cJSON_Parse(body);
+		want = cJSON_PrintUnformatted(
+		    cJSON_GetObjectItem(sent, "properties"));
+		shorter += strlen(want) < 22;
+		cr_assert(add(job, body, why, sizeof(why)), "%s", why);
+		cr_assert_str_eq(ingest_str(job, job->ev[0].props), want);
+		free(want);
+		cJSON_Delete(sent);
+		ingest_job_free(job);
+	}
+	cr_assert_gt(shorter, 20); /* the 15-digit forms were exercised */
+}
