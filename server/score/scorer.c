@@ -148,7 +148,9 @@ simple(struct db_conn *c, const char *sql)
 
 /* Moves the people whose scoring failed to the end of the queue, so
  * that one failing person never holds up the others: the rest of the
- * batch goes back with its own queue times. */
+ * batch goes back with its own queue times.  People erased meanwhile
+ * stay out: FOR KEY SHARE waits for an erase in progress (which may be
+ * what the scoring lost a deadlock to) and then skips its rows. */
 static void
 postpone(struct db_conn *c, int64_t ws, const struct buf *ids)
 {
@@ -159,7 +161,9 @@ postpone(struct db_conn *c, int64_t ws, const struct buf *ids)
 	if (simple(c, "ROLLBACK") != DB_OK ||
 	    db_query(c, NULL,
 	             "INSERT INTO score_queue (workspace_id, person_id)"
-	             " SELECT $1, unnest($2::bigint[])"
+	             " SELECT p.workspace_id, p.id FROM persons p"
+	             " WHERE p.workspace_id = $1 AND p.id = ANY($2::bigint[])"
+	             " FOR KEY SHARE"
 	             " ON CONFLICT (workspace_id, person_id)"
 	             " DO UPDATE SET queued_at = now()",
 	             2, params) != DB_OK)
