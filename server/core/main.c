@@ -11,8 +11,8 @@
 
 #include "api/workspace.h"
 #include "content/import.h"
-#include "core/jsonarena.h"
 #include "core/config.h"
+#include "core/jsonarena.h"
 #include "core/log.h"
 #include "core/services.h"
 #include "core/util.h"

@@ -196,6 +196,23 @@ util_utf8_cut(const char *s, size_t n, size_t max)
 	return max;
 }
 
+size_t
+util_i64_text(int64_t v, char out[UTIL_I64_TEXT])
+{
+	char tmp[UTIL_I64_TEXT], *p = tmp + sizeof(tmp);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	size_t n;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof(tmp) - p);
+	memcpy(out, p, n);
+	return n;
+}
+
 int64_t
 util_days_from_civil(int64_t y, int m, int d)
 {

@@ -60,6 +60,11 @@ bool util_utf8_valid(const char *s, size_t n);
  * and ends on a UTF-8 character boundary. */
 size_t util_utf8_cut(const char *s, size_t n, size_t max);
 
+/* Writes v in decimal at out (no NUL) and returns the length: the hot
+ * paths' integers without printf. */
+#define UTIL_I64_TEXT 20
+size_t util_i64_text(int64_t v, char out[UTIL_I64_TEXT]);
+
 /* Days from 1970-01-01 to the proleptic Gregorian date y-m-d, by era
  * arithmetic (400-year cycles of 146,097 days, years counted from March
  * so that leap days fall last); no lock, locale or time zone, unlike

@@ -222,19 +222,8 @@ json_number(struct buf *b, double v)
 	double back;
 	int n;
 
-	if (v == floor(v) && fabs(v) <= EXACT_LIMIT) {
-		long long i = (long long)v;
-		unsigned long long u = i < 0 ? 0ULL - (unsigned long long)i
-		                             : (unsigned long long)i;
-		char *p = out + sizeof(out);
-
-		do
-			*--p = (char)('0' + u % 10);
-		while ((u /= 10) != 0);
-		if (i < 0)
-			*--p = '-';
-		return buf_append(b, p, (size_t)(out + sizeof(out) - p));
-	}
+	if (v == floor(v) && fabs(v) <= EXACT_LIMIT)
+		return buf_append(b, out, util_i64_text((int64_t)v, out));
 	/* 15 digits when they read back within a relative DBL_EPSILON,
 	 * cJSON's own test, so that stored values keep cJSON's text. */
 	n = snprintf(out, sizeof(out), "%1.15g", v);
@@ -325,8 +314,7 @@ path_add(struct walk *w, const char *s, size_t n)
 static void
 path_push(struct walk *w, const char *key, int index, size_t *saved)
 {
-	char num[16], *p = num + sizeof(num);
-	unsigned u = (unsigned)index;
+	char num[UTIL_I64_TEXT];
 
 	*saved = w->plen;
 	if (key != NULL) {
@@ -335,12 +323,9 @@ path_push(struct walk *w, const char *key, int index, size_t *saved)
 		path_add(w, key, strlen(key));
 		return;
 	}
-	*--p = ']';
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	*--p = '[';
-	path_add(w, p, (size_t)(num + sizeof(num) - p));
+	path_add(w, "[", 1);
+	path_add(w, num, util_i64_text(index, num));
+	path_add(w, "]", 1);
 }
 
 static void

@@ -34,6 +34,7 @@
 #include "core/util.h"
 #include "ingest/ingest.h"
 #include "ingest/people.h"
+#include "store/db.h"
 
 #define WRITERS       3 /* two left the database idle 8 % of the time */
 #define GROUP_MAX     1000  /* events per transaction at most */
@@ -119,16 +120,7 @@ static const char SQL_EVENTS[] =
     "  FROM ins WHERE person_id IS NOT NULL HAVING count(*) > 0)"
     " SELECT count(*) FROM ins";
 
-/* Statement names carry a hash of their text, so that two versions of
- * Herald behind one pooler never run each other's statement. */
-static char NAME_PERSONS[48], NAME_EVENTS[48];
-
-static void
-name_statement(char *name, size_t size, const char *prefix, const char *sql)
-{
-	snprintf(name, size, "%s_%016llx", prefix,
-	         (unsigned long long)util_hash_str(sql, 0));
-}
+static char NAME_PERSONS[DB_NAME_LEN], NAME_EVENTS[DB_NAME_LEN];
 
 /* ---- array literals ------------------------------------------------ */
 
@@ -157,17 +149,10 @@ arr_text(struct buf *b, const char *s)
 static bool
 arr_i64(struct buf *b, int64_t v)
 {
-	char out[24], *p = out + sizeof(out);
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	char out[UTIL_I64_TEXT];
 
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	if (b->len > 1)
-		*--p = ',';
-	return buf_append(b, p, (size_t)(out + sizeof(out) - p));
+	return (b->len <= 1 || buf_append(b, ",", 1)) &&
+	       buf_append(b, out, util_i64_text(v, out));
 }
 
 static const char *const type_names[] = {"track", "identify", "group",
@@ -702,10 +687,8 @@ bool
 writer_start(void)
 {
 	q.stopping = false;
-	name_statement(NAME_PERSONS, sizeof(NAME_PERSONS), "herald_persons",
-	               SQL_PERSONS);
-	name_statement(NAME_EVENTS, sizeof(NAME_EVENTS), "herald_events",
-	               SQL_EVENTS);
+	db_statement_name(SQL_PERSONS, NAME_PERSONS);
+	db_statement_name(SQL_EVENTS, NAME_EVENTS);
 	for (int i = 0; i < WRITERS; i++) {
 		struct writer *w = &q.w[i];
 

@@ -251,17 +251,24 @@ prepare_once(struct db_conn *c, uint64_t h, const char *name, const char *sql,
 	return false;
 }
 
+void
+db_statement_name(const char *sql, char out[DB_NAME_LEN])
+{
+	snprintf(out, DB_NAME_LEN, "herald_%016llx",
+	         (unsigned long long)util_hash_str(sql, 0));
+}
+
 static enum db_status
 run_prepared(struct db_conn *c, PGresult **out, const char *sql, int n,
              const char *const *values, bool idle)
 {
 	uint64_t h = util_hash_str(sql, 0);
-	char name[32];
+	char name[DB_NAME_LEN];
 	enum db_status st = DB_OK;
 
 	if (c->pg == NULL && !connect_conn(c))
 		return DB_UNAVAILABLE;
-	snprintf(name, sizeof(name), "herald_%016llx", (unsigned long long)h);
+	db_statement_name(sql, name);
 	if (c->unnamed_only || !prepare_once(c, h, name, sql, n, &st)) {
 		if (c->unnamed_only && idle && PQstatus(c->pg) == CONNECTION_OK)
 			st = DB_OK; /* 42P05 just now: nothing ran */

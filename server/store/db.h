@@ -69,6 +69,13 @@ enum db_status db_query(struct db_conn *c, PGresult **out, const char *sql,
 enum db_status db_prepared(struct db_conn *c, PGresult **out, const char *sql,
                            int n, const char *const *values)
     __attribute__((warn_unused_result));
+
+/* The name a statement is prepared under: a hash of its text, so that
+ * two versions of Herald behind one pooler never run each other's
+ * statement (the ingest writer's connections use it too). */
+#define DB_NAME_LEN 32
+void db_statement_name(const char *sql, char out[DB_NAME_LEN]);
+
 /* Runs a statement with parameters on a pooled connection and hands it
  * back.  err gets the error text on failure. */
 enum db_status db_exec(PGresult **out, const char *sql, int n,

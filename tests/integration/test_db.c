@@ -8,7 +8,6 @@
 
 #include <criterion/criterion.h>
 
-#include "core/util.h"
 #include "lib/harness.h"
 #include "store/db.h"
 
@@ -112,12 +111,12 @@ Test(db, an_unknown_statement_in_a_transaction_fails_once)
 
 Test(db, a_name_the_server_connection_already_has_runs_unnamed)
 {
-	char sql[128];
+	char sql[128], name[DB_NAME_LEN];
 
 	/* Another client of the pooler prepared it on this server
 	 * connection: the PREPARE fails with 42P05 and nothing ran. */
-	snprintf(sql, sizeof(sql), "PREPARE herald_%016llx AS SELECT 0",
-	         (unsigned long long)util_hash_str(twice_sql, 0));
+	db_statement_name(twice_sql, name);
+	snprintf(sql, sizeof(sql), "PREPARE %s AS SELECT 0", name);
 	exec_ok(sql);
 	cr_assert_eq(twice(7), 14);
 	cr_assert(c->unnamed_only);

@@ -130,3 +130,23 @@ Test(http, routes_capture_segments)
 	    http_route_match("GET", "/healthzz", params, &n, &method_ok), 0);
 	cr_assert_not(method_ok);
 }
+
+Test(util, integers_are_written_in_decimal)
+{
+	char out[UTIL_I64_TEXT + 1];
+	const struct {
+		int64_t v;
+		const char *text;
+	} cases[] = {{0, "0"},
+	             {-7, "-7"},
+	             {9007199254740991LL, "9007199254740991"},
+	             {INT64_MAX, "9223372036854775807"},
+	             {INT64_MIN, "-9223372036854775808"}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = util_i64_text(cases[i].v, out);
+
+		out[n] = '\0';
+		cr_assert_str_eq(out, cases[i].text);
+	}
+}
