@@ -42,9 +42,6 @@ count_events(const cJSON *atom, const struct rules_input *in, double *out)
 	*out = 0;
 	if (!rules_window(atom, in, &from, &to))
 		return true;
-	if (cJSON_GetObjectItemCaseSensitive(atom, "where") != NULL)
-		return in->count_where != NULL &&
-		       in->count_where(in->arg, atom, from, to, out);
 	for (size_t i = 0; i < in->nrows; i++) {
 		const struct engage_row *r = &in->rows[i];
 
@@ -52,6 +49,11 @@ count_events(const cJSON *atom, const struct rules_input *in, double *out)
 		    strcmp(r->event, event) == 0)
 			*out += r->count;
 	}
+	/* With `where` only the events themselves can tell, but they are
+	 * a subset of the rollup's: none there, none to look for. */
+	if (*out > 0 && cJSON_GetObjectItemCaseSensitive(atom, "where"))
+		return in->count_where != NULL &&
+		       in->count_where(in->arg, atom, from, to, out);
 	return true;
 }
 

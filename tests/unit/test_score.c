@@ -371,15 +371,44 @@ Test(rules, where_counts_go_to_the_callback_with_the_window)
 	int calls = 0;
 
 	input(&in, &calls);
-	cr_assert_eq(eval("{\"count\":{\"event\":\"v\",\"where\":{\"e\":true},"
-	                  "\"within_days\":7,\"gte\":5}}",
+	cr_assert_eq(eval("{\"count\":{\"event\":\"msg\",\"where\":"
+	                  "{\"e\":true},\"within_days\":7,\"gte\":5}}",
 	                  &in, false),
 	             RULES_TRUE);
-	cr_assert_eq(eval("{\"count\":{\"event\":\"v\",\"where\":{\"e\":true},"
-	                  "\"within_days\":6,\"gte\":5}}",
+	cr_assert_eq(eval("{\"count\":{\"event\":\"msg\",\"where\":"
+	                  "{\"e\":true},\"within_days\":6,\"gte\":5}}",
 	                  &in, false),
 	             RULES_FALSE);
 	cr_assert_eq(calls, 2);
+}
+
+/* The events a `where` matches are among the rollup's: with no rollup
+ * count in the window the events are not read at all. */
+Test(rules, where_counts_skip_the_events_when_the_rollups_have_none)
+{
+	struct rules_input in;
+	int calls = 0;
+
+	input(&in, &calls);
+	cr_assert_eq(eval("{\"count\":{\"event\":\"page\",\"where\":"
+	                  "{\"path\":\"/pricing\"},\"gte\":1}}",
+	                  &in, false),
+	             RULES_FALSE);
+	cr_assert_eq(eval("{\"count\":{\"event\":\"page\",\"where\":"
+	                  "{\"path\":\"/pricing\"},\"eq\":0}}",
+	                  &in, false),
+	             RULES_TRUE);
+	/* friend: 980..990 only, none within the last 9 days. */
+	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"where\":"
+	                  "{\"e\":true},\"within_days\":9,\"lt\":1}}",
+	                  &in, false),
+	             RULES_TRUE);
+	cr_assert_eq(calls, 0);
+	cr_assert_eq(eval("{\"count\":{\"event\":\"friend\",\"where\":"
+	                  "{\"e\":true},\"within_days\":11,\"eq\":5}}",
+	                  &in, false),
+	             RULES_TRUE);
+	cr_assert_eq(calls, 1);
 }
 
 Test(rules, all_any_not_and_traits_combine)
