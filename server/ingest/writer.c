@@ -93,7 +93,7 @@ static const char SQL_PERSONS[] =
 static const char SQL_EVENTS[] =
     "WITH u AS (SELECT * FROM unnest($1::int8[],"
     "  $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-    "  $7::text[], $8::text[], $9::timestamptz[])"
+    "  $7::jsonb[], $8::jsonb[], $9::timestamptz[])"
     "  AS u(ws, mid, typ, nam, anon, uid, props, ctx, occ)),"
     " k AS (INSERT INTO event_keys (workspace_id, message_id)"
     "  SELECT ws, mid FROM u ON CONFLICT DO NOTHING"
@@ -102,8 +102,8 @@ static const char SQL_EVENTS[] =
     "  name, person_id, anonymous_id, user_id, props, context,"
     "  occurred_at)"
     "  SELECT u.ws, u.mid, 'api', u.typ, u.nam,"
-    "   coalesce(p.id, a.person_id), u.anon, u.uid, u.props::jsonb,"
-    "   u.ctx::jsonb, u.occ"
+    "   coalesce(p.id, a.person_id), u.anon, u.uid, u.props, u.ctx,"
+    "   u.occ"
     "  FROM u JOIN k ON k.workspace_id = u.ws AND k.message_id = u.mid"
     "  LEFT JOIN persons p ON p.workspace_id = u.ws"
     "   AND p.external_id = u.uid"
@@ -122,37 +122,95 @@ static const char SQL_EVENTS[] =
 
 static char NAME_PERSONS[DB_NAME_LEN], NAME_EVENTS[DB_NAME_LEN];
 
-/* ---- array literals ------------------------------------------------ */
+/* ---- binary arrays ------------------------------------------------- */
+
+/* Each column goes as a one-dimensional array in PostgreSQL's binary
+ * form: a header (dimensions, null flag, element type, length, lower
+ * bound) and each element as its length and bytes, -1 for NULL.  The
+ * server then copies the elements instead of parsing quoted text, and
+ * occurred_at arrives as the integer it is stored as. */
+#define ARR_HEADER 20
+#define OID_INT8   20
+#define OID_TEXT   25
+#define OID_TSTZ   1184
+#define OID_JSONB  3802
+#define PG_EPOCH_MS 946684800000LL /* 2000-01-01 in Unix milliseconds */
+
+static const unsigned col_oid[NCOLS] = {OID_INT8, OID_TEXT,  OID_TEXT,
+                                        OID_TEXT, OID_TEXT,  OID_TEXT,
+                                        OID_JSONB, OID_JSONB, OID_TSTZ};
+
+static void
+put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
 
 static bool
-arr_text(struct buf *b, const char *s)
+arr_be32(struct buf *b, uint32_t v)
 {
-	bool ok = buf_append(b, b->len > 1 ? "," : "", b->len > 1);
+	unsigned char p[4];
 
-	if (s == NULL)
-		return ok && buf_append(b, "NULL", 4);
-	ok = ok && buf_append(b, "\"", 1);
-	for (const char *p = s; ok && *p != '\0';) {
-		size_t n = strcspn(p, "\"\\");
-
-		ok = buf_append(b, p, n);
-		p += n;
-		if (ok && *p != '\0') {
-			char esc[2] = {'\\', *p++};
-
-			ok = buf_append(b, esc, 2);
-		}
-	}
-	return ok && buf_append(b, "\"", 1);
+	put_be32(p, v);
+	return buf_append(b, p, 4);
 }
 
 static bool
 arr_i64(struct buf *b, int64_t v)
 {
-	char out[UTIL_I64_TEXT];
+	unsigned char p[8];
 
-	return (b->len <= 1 || buf_append(b, ",", 1)) &&
-	       buf_append(b, out, util_i64_text(v, out));
+	put_be32(p, (uint32_t)((uint64_t)v >> 32));
+	put_be32(p + 4, (uint32_t)v);
+	return arr_be32(b, 8) && buf_append(b, p, 8);
+}
+
+static bool
+arr_text(struct buf *b, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return arr_be32(b, UINT32_MAX); /* -1: NULL */
+	n = strlen(s);
+	return arr_be32(b, (uint32_t)n) && buf_append(b, s, n);
+}
+
+/* jsonb's binary form is a version byte before the text. */
+static bool
+arr_jsonb(struct buf *b, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return arr_be32(b, UINT32_MAX);
+	n = strlen(s);
+	return arr_be32(b, (uint32_t)n + 1) && buf_append(b, "\1", 1) &&
+	       buf_append(b, s, n);
+}
+
+/* Fills in the header reserved by arrays_begin, once n is known. */
+static void
+arr_finish(struct buf *b, unsigned oid, uint32_t n)
+{
+	unsigned char *h = (unsigned char *)b->data;
+
+	if (n == 0) {
+		/* No dimensions at all: an empty array. */
+		put_be32(h, 0);
+		put_be32(h + 4, 0);
+		put_be32(h + 8, oid);
+		b->len = 12;
+		return;
+	}
+	put_be32(h, 1);
+	put_be32(h + 4, 1); /* may hold NULLs */
+	put_be32(h + 8, oid);
+	put_be32(h + 12, n);
+	put_be32(h + 16, 1);
 }
 
 static const char *const type_names[] = {"track", "identify", "group",
@@ -162,18 +220,15 @@ static bool
 add_event(struct writer *w, const struct ingest_job *j,
           const struct ingest_event *e)
 {
-	char iso[64];
-
-	segment_format_time(e->occurred_ms, iso);
 	return arr_i64(&w->cols[0], e->ws) &&
 	       arr_text(&w->cols[1], ingest_str(j, e->mid)) &&
 	       arr_text(&w->cols[2], type_names[e->kind]) &&
 	       arr_text(&w->cols[3], ingest_str(j, e->name)) &&
 	       arr_text(&w->cols[4], ingest_str(j, e->anon)) &&
 	       arr_text(&w->cols[5], ingest_str(j, e->uid)) &&
-	       arr_text(&w->cols[6], ingest_str(j, e->props)) &&
-	       arr_text(&w->cols[7], ingest_str(j, e->ctx)) &&
-	       arr_text(&w->cols[8], iso);
+	       arr_jsonb(&w->cols[6], ingest_str(j, e->props)) &&
+	       arr_jsonb(&w->cols[7], ingest_str(j, e->ctx)) &&
+	       arr_i64(&w->cols[8], (e->occurred_ms - PG_EPOCH_MS) * 1000);
 }
 
 /* Whether the group already holds this message id of the workspace (a
@@ -231,11 +286,14 @@ count_events(const struct ingest_job *group)
 static bool
 build_columns(struct writer *w, struct ingest_job *group)
 {
+	static const char header[ARR_HEADER];
+	uint32_t n = 0;
+
 	if (!seen_reset(w, count_events(group)))
 		return false;
 	for (int c = 0; c < NCOLS; c++) {
 		w->cols[c].len = 0;
-		if (!buf_append(&w->cols[c], "{", 1))
+		if (!buf_append(&w->cols[c], header, sizeof(header)))
 			return false;
 	}
 	for (struct ingest_job *j = group; j != NULL; j = j->next)
@@ -247,10 +305,10 @@ build_columns(struct writer *w, struct ingest_job *group)
 				continue;
 			if (!add_event(w, j, e))
 				return false;
+			n++;
 		}
 	for (int c = 0; c < NCOLS; c++)
-		if (!buf_append(&w->cols[c], "}", 1))
-			return false;
+		arr_finish(&w->cols[c], col_oid[c], n);
 	return true;
 }
 
@@ -332,34 +390,41 @@ classify(struct writer *w, const PGresult *r)
 /* ---- one transaction ----------------------------------------------- */
 
 static bool
-send_sql(struct writer *w, const char *sql, int n, const char *const *v)
+send_sql(struct writer *w, const char *sql)
 {
-	return PQsendQueryParams(w->pg, sql, n, NULL, v, NULL, NULL, 0) == 1;
+	return PQsendQueryParams(w->pg, sql, 0, NULL, NULL, NULL, NULL, 0) ==
+	       1;
 }
 
-/* One of the two prepared statements, or its text where not prepared. */
+/* One of the two prepared statements, or its text where not prepared;
+ * its parameters are the columns numbered in cols. */
 static bool
 send_stmt(struct writer *w, const char *name, const char *sql, int n,
-          const char *const *v)
+          const int *cols)
 {
+	static const int binary[NCOLS] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+	const char *v[NCOLS];
+	int len[NCOLS];
+
+	for (int i = 0; i < n; i++) {
+		v[i] = w->cols[cols[i]].data;
+		len[i] = (int)w->cols[cols[i]].len;
+	}
 	if (!w->named)
-		return send_sql(w, sql, n, v);
-	return PQsendQueryPrepared(w->pg, name, n, v, NULL, NULL, 0) == 1;
+		return PQsendQueryParams(w->pg, sql, n, NULL, v, len, binary,
+		                         0) == 1;
+	return PQsendQueryPrepared(w->pg, name, n, v, len, binary, 0) == 1;
 }
 
 static bool
 send_group(struct writer *w, struct ingest_job *group, int *sent)
 {
-	const char *ev[NCOLS];
-	const char *pv[2];
+	static const int persons[2] = {0, 5};
+	static const int events[NCOLS] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
 	bool queued;
 
-	for (int c = 0; c < NCOLS; c++)
-		ev[c] = w->cols[c].data;
-	pv[0] = ev[0];
-	pv[1] = ev[5];
-	if (!send_sql(w, "BEGIN", 0, NULL) ||
-	    !send_stmt(w, NAME_PERSONS, SQL_PERSONS, 2, pv))
+	if (!send_sql(w, "BEGIN") ||
+	    !send_stmt(w, NAME_PERSONS, SQL_PERSONS, 2, persons))
 		return false;
 	*sent = 2;
 	for (struct ingest_job *j = group; j != NULL; j = j->next)
@@ -373,9 +438,9 @@ send_group(struct writer *w, struct ingest_job *group, int *sent)
 	/* Identify, group and alias queue their person for scoring; the
 	 * merger queues the people of the events. */
 	queued = *sent > 2;
-	if (!send_stmt(w, NAME_EVENTS, SQL_EVENTS, NCOLS, ev) ||
-	    (queued && !send_sql(w, "NOTIFY herald_score", 0, NULL)) ||
-	    !send_sql(w, "COMMIT", 0, NULL) || PQpipelineSync(w->pg) != 1)
+	if (!send_stmt(w, NAME_EVENTS, SQL_EVENTS, NCOLS, events) ||
+	    (queued && !send_sql(w, "NOTIFY herald_score")) ||
+	    !send_sql(w, "COMMIT") || PQpipelineSync(w->pg) != 1)
 		return false;
 	*sent += queued ? 3 : 2;
 	return true;
