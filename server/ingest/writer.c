@@ -4,12 +4,16 @@
  * connection.  WRITERS threads, each with its own PostgreSQL connection,
  * take whole jobs off the queue (everything waiting, up to GROUP_MAX
  * events) and write them in ONE transaction sent as one pipeline (one
- * round trip): BEGIN, person upsert, identify/group/merge statements,
- * the events statement (de-duplication and insert in one multi-row
- * statement over unnest arrays, plus one rollup_pending row from which
- * rollup.c adds the daily rollups and queues scoring right after),
- * NOTIFY when identify, group or alias queued a person, COMMIT.  Only
- * after the COMMIT answers does each request get its 2xx.
+ * round trip): BEGIN, the person upsert for the userIds whose id is not
+ * in the cache (personids.h; none: no statement), identify/group/merge
+ * statements, the events statement (de-duplication and insert in one
+ * multi-row statement over unnest arrays, plus one rollup_pending row
+ * from which rollup.c adds the daily rollups and queues scoring right
+ * after), NOTIFY when identify, group or alias queued a person, COMMIT.
+ * Only after the COMMIT answers does each request get its 2xx.  Cached
+ * ids carry the person epoch they were learned under; the events
+ * statement refuses them under another (SQLSTATE HE001: persons were
+ * deleted meanwhile) and the group is written again without the cache.
  *
  * The persons and events statements are prepared once per connection
  * (their planning cost a tenth of the database's time per event); where
@@ -34,6 +38,7 @@
 #include "core/util.h"
 #include "ingest/ingest.h"
 #include "ingest/people.h"
+#include "ingest/personids.h"
 #include "store/db.h"
 
 #define WRITERS       3 /* two left the database idle 8 % of the time */
@@ -42,7 +47,13 @@
 #define GROUP_WAIT    0.002 /* else the oldest waits this long (s) */
 #define QUEUE_MAX     50000 /* events waiting, then 503 */
 #define DOWN_BACKOFF  0.2   /* after a failed connect, fail fast (s) */
-#define NCOLS         9
+#define NCOLS         12 /* events: 0..9, persons not cached: 10, 11 */
+#define C_WS          0
+#define C_UID         5
+#define C_PID         9
+#define C_MISS_WS     10
+#define C_MISS_UID    11
+#define EVENT_PARAMS  11 /* columns 0..9 and the epoch of the cached ids */
 #define ANALYZE_AFTER 500 /* new persons before statistics refresh */
 #define ANALYZE_GAP   5.0 /* seconds between two refreshes */
 #define LOAD_WINDOW   1.0 /* seconds over which writer_load is taken */
@@ -62,6 +73,11 @@ struct writer {
 	struct buf cols[NCOLS];
 	char error[512];
 	bool named; /* the two statements are prepared on this connection */
+	long misses;       /* events of the group whose person is not cached */
+	int64_t epoch;     /* of the cached ids the group was built with */
+	int64_t seen_epoch; /* the person epoch the events statement saw */
+	PGresult *persons; /* the persons statement's ids, until the commit */
+	int persons_at, events_at; /* their places among the results */
 	struct seen *seen; /* message ids of the group being built */
 	size_t nseen;      /* slots, a power of two */
 	long new_persons;  /* inserted since the last ANALYZE */
@@ -81,20 +97,30 @@ static struct {
 	struct writer w[WRITERS];
 } q = {.lock = PTHREAD_MUTEX_INITIALIZER, .ready = PTHREAD_COND_INITIALIZER};
 
+/* The people of the group whose id is not cached: inserted when new,
+ * and every id returned (with whether it is new) for the cache. */
 static const char SQL_PERSONS[] =
-    "INSERT INTO persons (workspace_id, external_id)"
-    " SELECT DISTINCT t.ws, t.uid"
-    " FROM unnest($1::int8[], $2::text[]) AS t(ws, uid)"
-    " WHERE t.uid IS NOT NULL AND NOT EXISTS (SELECT 1 FROM persons p"
-    "  WHERE p.workspace_id = t.ws AND p.external_id = t.uid)"
-    " ORDER BY 1, 2 ON CONFLICT DO NOTHING";
+    "WITH t AS (SELECT DISTINCT t.ws, t.uid"
+    "  FROM unnest($1::int8[], $2::text[]) AS t(ws, uid)"
+    "  WHERE t.uid IS NOT NULL),"
+    " n AS (INSERT INTO persons (workspace_id, external_id)"
+    "  SELECT t.ws, t.uid FROM t WHERE NOT EXISTS (SELECT 1 FROM persons p"
+    "   WHERE p.workspace_id = t.ws AND p.external_id = t.uid)"
+    "  ORDER BY 1, 2 ON CONFLICT DO NOTHING"
+    "  RETURNING workspace_id, external_id, id)"
+    " SELECT workspace_id, external_id, id, true FROM n"
+    " UNION ALL SELECT p.workspace_id, p.external_id, p.id, false"
+    " FROM t JOIN persons p ON p.workspace_id = t.ws"
+    "  AND p.external_id = t.uid";
 
 /* The arrays hold each message id of a workspace once (build_columns). */
 static const char SQL_EVENTS[] =
     "WITH u AS (SELECT * FROM unnest($1::int8[],"
     "  $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-    "  $7::jsonb[], $8::jsonb[], $9::timestamptz[])"
-    "  AS u(ws, mid, typ, nam, anon, uid, props, ctx, occ)),"
+    "  $7::jsonb[], $8::jsonb[], $9::timestamptz[], $10::int8[])"
+    "  AS u(ws, mid, typ, nam, anon, uid, props, ctx, occ, pid)"
+    /* Cached ids stand only under the epoch they were learned in. */
+    "  WHERE (SELECT herald_person_epoch_check($11))),"
     " k AS (INSERT INTO event_keys (workspace_id, message_id)"
     "  SELECT ws, mid FROM u ON CONFLICT DO NOTHING"
     "  RETURNING workspace_id, message_id),"
@@ -102,13 +128,14 @@ static const char SQL_EVENTS[] =
     "  name, person_id, anonymous_id, user_id, props, context,"
     "  occurred_at)"
     "  SELECT u.ws, u.mid, 'api', u.typ, u.nam,"
-    "   coalesce(p.id, a.person_id), u.anon, u.uid, u.props, u.ctx,"
-    "   u.occ"
+    /* The lookups run only for the events without a cached id. */
+    "   coalesce(u.pid,"
+    "    (SELECT p.id FROM persons p WHERE p.workspace_id = u.ws"
+    "     AND p.external_id = u.uid),"
+    "    (SELECT a.person_id FROM anonymous_ids a WHERE u.uid IS NULL"
+    "     AND a.workspace_id = u.ws AND a.anonymous_id = u.anon)),"
+    "   u.anon, u.uid, u.props, u.ctx, u.occ"
     "  FROM u JOIN k ON k.workspace_id = u.ws AND k.message_id = u.mid"
-    "  LEFT JOIN persons p ON p.workspace_id = u.ws"
-    "   AND p.external_id = u.uid"
-    "  LEFT JOIN anonymous_ids a ON u.uid IS NULL"
-    "   AND a.workspace_id = u.ws AND a.anonymous_id = u.anon"
     "  RETURNING workspace_id, person_id, type, name, occurred_at),"
     /* The rollups and the score queue follow from one pending row
      * (rollup.c), written in this transaction. */
@@ -118,7 +145,7 @@ static const char SQL_EVENTS[] =
     "   array_agg(CASE WHEN type = 'track' THEN name ELSE type END),"
     "   array_agg(occurred_at)"
     "  FROM ins WHERE person_id IS NOT NULL HAVING count(*) > 0)"
-    " SELECT count(*) FROM ins";
+    " SELECT count(*), (SELECT n FROM person_epoch) FROM ins";
 
 static char NAME_PERSONS[DB_NAME_LEN], NAME_EVENTS[DB_NAME_LEN];
 
@@ -136,9 +163,9 @@ static char NAME_PERSONS[DB_NAME_LEN], NAME_EVENTS[DB_NAME_LEN];
 #define OID_JSONB  3802
 #define PG_EPOCH_MS 946684800000LL /* 2000-01-01 in Unix milliseconds */
 
-static const unsigned col_oid[NCOLS] = {OID_INT8, OID_TEXT,  OID_TEXT,
-                                        OID_TEXT, OID_TEXT,  OID_TEXT,
-                                        OID_JSONB, OID_JSONB, OID_TSTZ};
+static const unsigned col_oid[NCOLS] = {
+    OID_INT8,  OID_TEXT,  OID_TEXT, OID_TEXT, OID_TEXT, OID_TEXT,
+    OID_JSONB, OID_JSONB, OID_TSTZ, OID_INT8, OID_INT8, OID_TEXT};
 
 static void
 put_be32(unsigned char *p, uint32_t v)
@@ -216,11 +243,22 @@ arr_finish(struct buf *b, unsigned oid, uint32_t n)
 static const char *const type_names[] = {"track", "identify", "group",
                                          "page",  "screen",   "alias"};
 
+/* An event's columns; the caller holds personids_lock(). */
 static bool
 add_event(struct writer *w, const struct ingest_job *j,
           const struct ingest_event *e)
 {
-	return arr_i64(&w->cols[0], e->ws) &&
+	const char *uid = ingest_str(j, e->uid);
+	int64_t pid = personids_get(e->ws, uid);
+	bool ok = pid != 0 ? arr_i64(&w->cols[C_PID], pid)
+	                   : arr_text(&w->cols[C_PID], NULL);
+
+	if (ok && pid == 0 && uid != NULL) {
+		ok = arr_i64(&w->cols[C_MISS_WS], e->ws) &&
+		     arr_text(&w->cols[C_MISS_UID], uid);
+		w->misses++;
+	}
+	return ok && arr_i64(&w->cols[0], e->ws) &&
 	       arr_text(&w->cols[1], ingest_str(j, e->mid)) &&
 	       arr_text(&w->cols[2], type_names[e->kind]) &&
 	       arr_text(&w->cols[3], ingest_str(j, e->name)) &&
@@ -288,6 +326,7 @@ build_columns(struct writer *w, struct ingest_job *group)
 {
 	static const char header[ARR_HEADER];
 	uint32_t n = 0;
+	bool ok = true;
 
 	if (!seen_reset(w, count_events(group)))
 		return false;
@@ -296,20 +335,47 @@ build_columns(struct writer *w, struct ingest_job *group)
 		if (!buf_append(&w->cols[c], header, sizeof(header)))
 			return false;
 	}
-	for (struct ingest_job *j = group; j != NULL; j = j->next)
-		for (int i = 0; i < j->nev; i++) {
+	w->misses = 0;
+	personids_lock();
+	w->epoch = personids_epoch();
+	for (struct ingest_job *j = group; ok && j != NULL; j = j->next)
+		for (int i = 0; ok && i < j->nev; i++) {
 			const struct ingest_event *e = &j->ev[i];
 			const char *mid = ingest_str(j, e->mid);
 
 			if (mid != NULL && seen_before(w, e->ws, mid))
 				continue;
-			if (!add_event(w, j, e))
-				return false;
+			ok = add_event(w, j, e);
 			n++;
 		}
-	for (int c = 0; c < NCOLS; c++)
+	personids_unlock();
+	for (int c = 0; c < C_MISS_WS; c++)
 		arr_finish(&w->cols[c], col_oid[c], n);
-	return true;
+	for (int c = C_MISS_WS; c < NCOLS; c++)
+		arr_finish(&w->cols[c], col_oid[c], (uint32_t)w->misses);
+	return ok;
+}
+
+/* After a commit: the ids the persons statement returned join the
+ * cache, unless persons changed since the cache's ids were learned
+ * (the cache then starts again, empty, under the new epoch). */
+static void
+learn_ids(struct writer *w)
+{
+	PGresult *r = w->persons;
+
+	personids_lock();
+	if (w->seen_epoch != personids_epoch()) {
+		personids_reset(w->seen_epoch);
+	} else if (w->epoch == w->seen_epoch && r != NULL) {
+		for (int i = 0; i < PQntuples(r); i++)
+			if (!personids_put(
+			        strtoll(PQgetvalue(r, i, 0), NULL, 10),
+			        PQgetvalue(r, i, 1),
+			        strtoll(PQgetvalue(r, i, 2), NULL, 10)))
+				break;
+	}
+	personids_unlock();
 }
 
 /* ---- connection ---------------------------------------------------- */
@@ -354,7 +420,7 @@ writer_connect(struct writer *w)
 	PQsetClientEncoding(w->pg, "UTF8");
 	PQsetNoticeProcessor(w->pg, quiet, NULL);
 	w->named = prepare(w->pg, NAME_PERSONS, SQL_PERSONS, 2) &&
-	           prepare(w->pg, NAME_EVENTS, SQL_EVENTS, NCOLS);
+	           prepare(w->pg, NAME_EVENTS, SQL_EVENTS, EVENT_PARAMS);
 	log_info("component=writer writer=%d connected statements=%s", w->id,
 	         w->named ? "prepared" : "unnamed");
 	return true;
@@ -382,6 +448,16 @@ classify(struct writer *w, const PGresult *r)
 		         w->id);
 		return W_RETRY;
 	}
+	if (strcmp(st, "HE001") == 0) {
+		/* Persons were deleted since the ids were cached. */
+		personids_lock();
+		personids_reset(-1);
+		personids_unlock();
+		log_info("component=writer writer=%d person ids forgotten "
+		         "(persons changed)",
+		         w->id);
+		return W_RETRY;
+	}
 	if (strncmp(st, "22", 2) == 0 || strncmp(st, "23", 2) == 0)
 		return W_BAD;
 	return W_ERROR;
@@ -397,19 +473,14 @@ send_sql(struct writer *w, const char *sql)
 }
 
 /* One of the two prepared statements, or its text where not prepared;
- * its parameters are the columns numbered in cols. */
+ * every parameter is in binary form. */
 static bool
 send_stmt(struct writer *w, const char *name, const char *sql, int n,
-          const int *cols)
+          const char *const *v, const int *len)
 {
-	static const int binary[NCOLS] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-	const char *v[NCOLS];
-	int len[NCOLS];
+	static const int binary[EVENT_PARAMS] = {1, 1, 1, 1, 1, 1,
+	                                         1, 1, 1, 1, 1};
 
-	for (int i = 0; i < n; i++) {
-		v[i] = w->cols[cols[i]].data;
-		len[i] = (int)w->cols[cols[i]].len;
-	}
 	if (!w->named)
 		return PQsendQueryParams(w->pg, sql, n, NULL, v, len, binary,
 		                         0) == 1;
@@ -419,14 +490,25 @@ send_stmt(struct writer *w, const char *name, const char *sql, int n,
 static bool
 send_group(struct writer *w, struct ingest_job *group, int *sent)
 {
-	static const int persons[2] = {0, 5};
-	static const int events[NCOLS] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
-	bool queued;
+	const char *v[EVENT_PARAMS];
+	int len[EVENT_PARAMS];
+	unsigned char epoch[8];
+	int before;
 
-	if (!send_sql(w, "BEGIN") ||
-	    !send_stmt(w, NAME_PERSONS, SQL_PERSONS, 2, persons))
+	if (!send_sql(w, "BEGIN"))
 		return false;
-	*sent = 2;
+	*sent = 1;
+	w->persons_at = w->misses > 0 ? *sent : -1;
+	if (w->misses > 0) {
+		v[0] = w->cols[C_MISS_WS].data;
+		len[0] = (int)w->cols[C_MISS_WS].len;
+		v[1] = w->cols[C_MISS_UID].data;
+		len[1] = (int)w->cols[C_MISS_UID].len;
+		if (!send_stmt(w, NAME_PERSONS, SQL_PERSONS, 2, v, len))
+			return false;
+		(*sent)++;
+	}
+	before = *sent;
 	for (struct ingest_job *j = group; j != NULL; j = j->next)
 		for (int i = 0; i < j->nev; i++) {
 			int n = people_send(w->pg, j, &j->ev[i]);
@@ -435,15 +517,43 @@ send_group(struct writer *w, struct ingest_job *group, int *sent)
 				return false;
 			*sent += n;
 		}
+	for (int c = 0; c <= C_PID; c++) {
+		v[c] = w->cols[c].data;
+		len[c] = (int)w->cols[c].len;
+	}
+	put_be32(epoch, (uint32_t)((uint64_t)w->epoch >> 32));
+	put_be32(epoch + 4, (uint32_t)w->epoch);
+	v[C_PID + 1] = (const char *)epoch;
+	len[C_PID + 1] = 8;
+	w->events_at = *sent;
 	/* Identify, group and alias queue their person for scoring; the
 	 * merger queues the people of the events. */
-	queued = *sent > 2;
-	if (!send_stmt(w, NAME_EVENTS, SQL_EVENTS, NCOLS, events) ||
-	    (queued && !send_sql(w, "NOTIFY herald_score")) ||
+	if (!send_stmt(w, NAME_EVENTS, SQL_EVENTS, EVENT_PARAMS, v, len) ||
+	    (*sent > before && !send_sql(w, "NOTIFY herald_score")) ||
 	    !send_sql(w, "COMMIT") || PQpipelineSync(w->pg) != 1)
 		return false;
-	*sent += queued ? 3 : 2;
+	*sent += *sent > before ? 3 : 2;
 	return true;
+}
+
+/* Keeps what the persons and events statements returned. */
+static void
+keep_result(struct writer *w, int i, PGresult *r)
+{
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		PQclear(r);
+		return;
+	}
+	if (i == w->persons_at) {
+		for (int k = 0; k < PQntuples(r); k++)
+			w->new_persons += PQgetvalue(r, k, 3)[0] == 't';
+		PQclear(w->persons);
+		w->persons = r;
+		return;
+	}
+	if (i == w->events_at && PQntuples(r) == 1)
+		w->seen_epoch = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
 }
 
 /* Reads every result up to the sync; the first failure decides. */
@@ -460,10 +570,7 @@ read_results(struct writer *w, int sent)
 			if (result == W_OK && st != PGRES_COMMAND_OK &&
 			    st != PGRES_TUPLES_OK)
 				result = classify(w, r);
-			if (i == 1 && st == PGRES_COMMAND_OK)
-				w->new_persons +=
-				    strtol(PQcmdTuples(r), NULL, 10);
-			PQclear(r);
+			keep_result(w, i, r);
 		}
 		if (PQstatus(w->pg) != CONNECTION_OK)
 			return classify(w, NULL);
@@ -491,6 +598,7 @@ run_group(struct writer *w, struct ingest_job *group)
 	}
 	if (PQenterPipelineMode(w->pg) != 1)
 		return classify(w, NULL);
+	w->seen_epoch = w->epoch;
 	if (!send_group(w, group, &sent)) {
 		result = classify(w, NULL);
 		if (PQstatus(w->pg) == CONNECTION_OK)
@@ -502,6 +610,8 @@ run_group(struct writer *w, struct ingest_job *group)
 		result = read_results(w, sent);
 	}
 	if (PQstatus(w->pg) != CONNECTION_OK) {
+		PQclear(w->persons);
+		w->persons = NULL;
 		PQfinish(w->pg);
 		w->pg = NULL;
 		return W_DOWN;
@@ -509,6 +619,10 @@ run_group(struct writer *w, struct ingest_job *group)
 	PQexitPipelineMode(w->pg);
 	if (PQtransactionStatus(w->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(w->pg, "ROLLBACK"));
+	if (result == W_OK)
+		learn_ids(w);
+	PQclear(w->persons);
+	w->persons = NULL;
 	return result;
 }
 
@@ -788,5 +902,6 @@ writer_stop(void)
 		w->seen = NULL;
 		w->nseen = 0;
 	}
+	personids_free();
 	q.running = false;
 }

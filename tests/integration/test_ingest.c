@@ -529,6 +529,94 @@ Test(ingest, people_export_and_erase)
 	cJSON_Delete(ws);
 }
 
+/* Sends one track event of userId uid and waits for its 200. */
+static void
+track_one(const char *key, const char *uid, const char *mid)
+{
+	char body[256];
+	struct resp r;
+
+	snprintf(body, sizeof(body),
+	         "{\"type\":\"track\",\"userId\":\"%s\",\"event\":\"e\","
+	         "\"messageId\":\"%s\"}",
+	         uid, mid);
+	segment_post(&r, &s, key, "/v1/track", body);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+}
+
+/* The writers cache person ids; an erasure through the API, or an
+ * operator deleting persons rows by hand, must not leave later events
+ * on an id that no longer exists. */
+Test(ingest, events_after_an_erase_go_to_the_new_person_not_a_cached_id)
+{
+	cJSON *ws = workspace_new("Seg Person Cache");
+	const char *key = jstr(ws, "write_key");
+	const char *admin = jstr(ws, "admin_token");
+	char mid[32], *before, *after;
+	struct resp r;
+
+	/* Several events, one request at a time: the first ones teach
+	 * the writers the id, the last ones are written with it. */
+	for (int i = 0; i < 4; i++) {
+		snprintf(mid, sizeof(mid), "pc-a%d", i);
+		track_one(key, "cached", mid);
+	}
+	before = value_ws("SELECT id FROM persons WHERE workspace_id = $1",
+	                  ws);
+	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE"
+	                      " workspace_id = $1 AND person_id = (SELECT id"
+	                      " FROM persons WHERE workspace_id = $1)",
+	                      ws),
+	             4);
+	cr_assert(wait_rollups(ws));
+	api(&r, &s, "DELETE", "/api/v1/people/cached", admin, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+
+	track_one(key, "cached", "pc-b0");
+	track_one(key, "cached", "pc-b1");
+	after = value_ws("SELECT id FROM persons WHERE workspace_id = $1", ws);
+	cr_assert_neq(strcmp(before, after), 0, "person %s came back", before);
+	cr_assert_eq(count_ws("SELECT count(*) FROM events e JOIN persons p"
+	                      " ON p.workspace_id = e.workspace_id AND p.id ="
+	                      " e.person_id WHERE e.workspace_id = $1",
+	                      ws),
+	             2);
+	free(before);
+	free(after);
+
+	/* By hand: the events first, then the person row itself. */
+	track_one(key, "cached", "pc-b2");
+	cr_assert(wait_rollups(ws));
+	cr_assert_eq(count_ws("WITH d AS (DELETE FROM events WHERE"
+	                      " workspace_id = $1 RETURNING 1),"
+	                      " q AS (DELETE FROM score_queue WHERE"
+	                      " workspace_id = $1 RETURNING 1)"
+	                      " SELECT (SELECT count(*) FROM d)"
+	                      " + (SELECT count(*) FROM q) * 0",
+	                      ws),
+	             3);
+	cr_assert_eq(count_ws("WITH d AS (DELETE FROM persons WHERE"
+	                      " workspace_id = $1 RETURNING 1)"
+	                      " SELECT count(*) FROM d",
+	                      ws),
+	             1);
+	track_one(key, "cached", "pc-c0");
+	cr_assert_eq(count_ws("SELECT count(*) FROM events e JOIN persons p"
+	                      " ON p.workspace_id = e.workspace_id AND p.id ="
+	                      " e.person_id WHERE e.workspace_id = $1"
+	                      " AND p.external_id = 'cached'",
+	                      ws),
+	             1);
+	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE"
+	                      " workspace_id = $1 AND person_id IS NOT NULL"
+	                      " AND person_id NOT IN (SELECT id FROM persons)",
+	                      ws),
+	             0);
+	cJSON_Delete(ws);
+}
+
 Test(ingest, retention_deletes_events_older_than_the_workspace_keeps)
 {
 	cJSON *ws = workspace_new("Seg Retention");

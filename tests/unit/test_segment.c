@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "ingest/ingest.h"
+#include "ingest/personids.h"
 
 static struct ingest_job *
 job_new(void)
@@ -263,4 +264,55 @@ Test(segment, numbers_are_stored_as_cjson_prints_them)
 		ingest_job_free(job);
 	}
 	cr_assert_gt(shorter, 20); /* the 15-digit forms were exercised */
+}
+
+/* ---- the writers' person id cache ------------------------------------ */
+
+Test(personids, ids_are_per_workspace_and_user_and_reset_with_the_epoch)
+{
+	personids_lock();
+	personids_free();
+	cr_assert_eq(personids_epoch(), -1);
+	cr_assert_eq(personids_get(1, "u1"), 0);
+	cr_assert(personids_put(1, "u1", 10));
+	cr_assert(personids_put(2, "u1", 20));
+	cr_assert(personids_put(1, "u10", 11));
+	cr_assert_eq(personids_get(1, "u1"), 10);
+	cr_assert_eq(personids_get(2, "u1"), 20);
+	cr_assert_eq(personids_get(1, "u10"), 11);
+	cr_assert_eq(personids_get(3, "u1"), 0);
+	cr_assert_eq(personids_get(1, NULL), 0);
+	cr_assert(personids_put(1, "u1", 12)); /* replaced, not added */
+	cr_assert_eq(personids_get(1, "u1"), 12);
+	cr_assert_eq(personids_count(), 3);
+	personids_reset(7);
+	cr_assert_eq(personids_epoch(), 7);
+	cr_assert_eq(personids_count(), 0);
+	cr_assert_eq(personids_get(1, "u1"), 0);
+	personids_free();
+	personids_unlock();
+}
+
+Test(personids, a_full_table_starts_again_empty_and_keeps_working)
+{
+	char uid[32];
+	long peak = 0;
+
+	personids_lock();
+	personids_free();
+	for (int i = 1; i <= 100000; i++) {
+		snprintf(uid, sizeof(uid), "user-%d", i);
+		cr_assert(personids_put(1, uid, i));
+		if (personids_count() > peak)
+			peak = personids_count();
+		cr_assert_eq(personids_get(1, uid), i);
+	}
+	/* Bounded: never more than three quarters of the slots. */
+	cr_assert_eq(peak, 32768 / 4 * 3);
+	cr_assert_lt(personids_count(), peak);
+	snprintf(uid, sizeof(uid), "user-%d", 100000);
+	cr_assert_eq(personids_get(1, uid), 100000);
+	cr_assert_eq(personids_get(1, "user-1"), 0);
+	personids_free();
+	personids_unlock();
 }
