@@ -47,22 +47,25 @@ static const char SQL_MERGE[] =
     "WITH p AS (DELETE FROM rollup_pending WHERE id IN (SELECT id"
     "  FROM rollup_pending ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)"
     "  RETURNING ws, pid, typ, key, occ),"
-    " e AS (SELECT x.* FROM p, unnest(p.ws, p.pid, p.typ, p.key, p.occ)"
-    "  AS x(ws, pid, typ, key, occ)),"
-    /* Days in the workspace's time zone; people erased since their
-     * events were stored are skipped. */
-    " d AS (SELECT e.ws, e.pid, (e.occ AT TIME ZONE w.timezone)::date"
-    "  AS day, e.key, count(*) AS n"
-    "  FROM e JOIN workspaces w ON w.id = e.ws"
-    "  WHERE e.typ IN ('track', 'page', 'screen') GROUP BY 1, 2, 3, 4),"
+    /* One pass over the events: counts per person, type, key and day
+     * in the workspace's time zone, of people not erased since their
+     * events were stored.  The rollups and the queue follow from these
+     * few rows. */
+    " g AS (SELECT x.ws, x.pid, x.typ, x.key,"
+    "  (x.occ AT TIME ZONE w.timezone)::date AS day, count(*) AS n"
+    "  FROM p, unnest(p.ws, p.pid, p.typ, p.key, p.occ)"
+    "   AS x(ws, pid, typ, key, occ)"
+    "  JOIN workspaces w ON w.id = x.ws GROUP BY 1, 2, 3, 4, 5),"
+    " a AS (SELECT g.* FROM g JOIN persons ps ON ps.workspace_id = g.ws"
+    "  AND ps.id = g.pid),"
     " roll AS (INSERT INTO person_daily AS pd (workspace_id, person_id,"
     "  day, event, count, value)"
-    "  SELECT d.ws, d.pid, d.day, d.key, d.n, 0 FROM d"
-    "  JOIN persons ps ON ps.workspace_id = d.ws AND ps.id = d.pid"
-    "  ORDER BY 1, 2, 3, 4"
+    "  SELECT ws, pid, day, key, sum(n), 0 FROM a"
+    "  WHERE typ IN ('track', 'page', 'screen')"
+    "  GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
     "  ON CONFLICT (workspace_id, person_id, day, event) DO UPDATE"
     "   SET count = pd.count + EXCLUDED.count RETURNING 1),"
-    " r AS (SELECT DISTINCT ws, pid, typ, key FROM e),"
+    " r AS (SELECT DISTINCT ws, pid, typ, key FROM a),"
     /* Whether a key queues its person, and how soon: looked up once per
      * workspace and key, not once per event. */
     " urg AS (SELECT k.ws, k.typ, k.key,"
@@ -78,12 +81,11 @@ static const char SQL_MERGE[] =
     "   THEN interval '0' ELSE interval '30 seconds' END"
     "  FROM r JOIN urg g ON g.ws = r.ws AND g.typ = r.typ"
     "   AND g.key IS NOT DISTINCT FROM r.key"
-    "  JOIN persons ps ON ps.workspace_id = r.ws AND ps.id = r.pid"
     "  WHERE g.urgent IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
     "  ON CONFLICT (workspace_id, person_id) DO UPDATE"
     "  SET queued_at = EXCLUDED.queued_at"
     "  WHERE EXCLUDED.queued_at < score_queue.queued_at RETURNING 1)"
-    " SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM e),"
+    " SELECT (SELECT count(*) FROM p), (SELECT coalesce(sum(n), 0) FROM g),"
     "  (SELECT count(*) FROM roll), (SELECT count(*) FROM sq)";
 
 static struct worker merger = WORKER_INIT;
