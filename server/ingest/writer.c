@@ -48,8 +48,6 @@
 #define QUEUE_MAX     50000 /* events waiting, then 503 */
 #define DOWN_BACKOFF  0.2   /* after a failed connect, fail fast (s) */
 #define NCOLS         12 /* events: 0..9, persons not cached: 10, 11 */
-#define C_WS          0
-#define C_UID         5
 #define C_PID         9
 #define C_MISS_WS     10
 #define C_MISS_UID    11
@@ -219,7 +217,7 @@ arr_jsonb(struct buf *b, const char *s)
 	       buf_append(b, s, n);
 }
 
-/* Fills in the header reserved by arrays_begin, once n is known. */
+/* Fills in the header build_columns reserved, once n is known. */
 static void
 arr_finish(struct buf *b, unsigned oid, uint32_t n)
 {
@@ -357,23 +355,24 @@ build_columns(struct writer *w, struct ingest_job *group)
 }
 
 /* After a commit: the ids the persons statement returned join the
- * cache, unless persons changed since the cache's ids were learned
- * (the cache then starts again, empty, under the new epoch). */
+ * cache, if persons did not change since the cache's ids were learned.
+ * A newer epoch empties the cache (it starts again under that one); a
+ * group that saw an older one than the cache has now teaches nothing. */
 static void
 learn_ids(struct writer *w)
 {
 	PGresult *r = w->persons;
 
 	personids_lock();
-	if (w->seen_epoch != personids_epoch()) {
+	if (w->seen_epoch > personids_epoch()) {
 		personids_reset(w->seen_epoch);
-	} else if (w->epoch == w->seen_epoch && r != NULL) {
+	} else if (w->epoch == w->seen_epoch &&
+	           w->seen_epoch == personids_epoch() && r != NULL) {
 		for (int i = 0; i < PQntuples(r); i++)
-			if (!personids_put(
-			        strtoll(PQgetvalue(r, i, 0), NULL, 10),
-			        PQgetvalue(r, i, 1),
-			        strtoll(PQgetvalue(r, i, 2), NULL, 10)))
-				break;
+			(void)personids_put(
+			    strtoll(PQgetvalue(r, i, 0), NULL, 10),
+			    PQgetvalue(r, i, 1),
+			    strtoll(PQgetvalue(r, i, 2), NULL, 10));
 	}
 	personids_unlock();
 }
