@@ -3,9 +3,10 @@
  * person id or the customer's user id (external id).  Tables other parts
  * of Herald add hang off persons with ON DELETE CASCADE; the widget's
  * read state (keyed by identity text, no foreign key) is deleted here.
- * De-duplication keys (random message ids, nothing personal) are kept on
- * purpose, so a client retrying an old batch cannot bring erased events
- * back. */
+ * De-duplication keys (random message ids, nothing personal) outlive the
+ * events on purpose: erased Segment ids go to erased_keys, widget ids
+ * stay in event_keys, so a client retrying an old batch cannot bring
+ * erased events back. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,12 @@ static const char SQL_ERASE[] = PERSON_CTE
     "  AND (person_id = (SELECT id FROM p)"
     "   OR (person_id IS NULL AND anonymous_id IN"
     "       (SELECT anonymous_id FROM an)))"
-    "  RETURNING 1),"
+    "  RETURNING source, message_id),"
+    /* A Segment client retrying an old batch must not bring them back
+     * (widget ids stay in event_keys, which nothing here deletes). */
+    " ek AS (INSERT INTO erased_keys (workspace_id, message_id)"
+    "  SELECT $1, message_id FROM ev WHERE source = 'api'"
+    "  ON CONFLICT DO NOTHING),"
     " pd AS (DELETE FROM person_daily WHERE workspace_id = $1"
     "  AND person_id = (SELECT id FROM p) RETURNING 1),"
     " sq AS (DELETE FROM score_queue WHERE workspace_id = $1"

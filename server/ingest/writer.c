@@ -6,14 +6,15 @@
  * events) and write them in ONE transaction sent as one pipeline (one
  * round trip): BEGIN, the person upsert for the userIds whose id is not
  * in the cache (personids.h; none: no statement), identify/group/merge
- * statements, the events statement (de-duplication and insert in one
- * multi-row statement over unnest arrays, plus one rollup_pending row
- * from which rollup.c adds the daily rollups and queues scoring right
- * after), NOTIFY when identify, group or alias queued a person, COMMIT.
- * Only after the COMMIT answers does each request get its 2xx.  Cached
- * ids carry the person epoch they were learned under; the events
- * statement refuses them under another (SQLSTATE HE001: persons were
- * deleted meanwhile) and the group is written again without the cache.
+ * statements, the events statement (insert with de-duplication by each
+ * partition's unique message key, in one multi-row statement over
+ * unnest arrays, plus one rollup_pending row from which rollup.c adds
+ * the daily rollups and queues scoring right after), NOTIFY when
+ * identify, group or alias queued a person, COMMIT.  Only after the
+ * COMMIT answers does each request get its 2xx.  Cached ids carry the
+ * person epoch they were learned under; the events statement refuses
+ * them under another (SQLSTATE HE001: persons were deleted meanwhile)
+ * and the group is written again without the cache.
  *
  * The persons and events statements are prepared once per connection
  * (their planning cost a tenth of the database's time per event); where
@@ -22,9 +23,9 @@
  * back to unnamed statements for that connection and retries the group,
  * so it works behind pgbouncer too.  A lost connection is reopened and
  * the group retried once; a retried group cannot count twice because
- * event_keys refuses message ids already stored and rollups come from
- * the rows actually inserted.  The queue is bounded: past QUEUE_MAX
- * events, requests get 503 + Retry-After at once. */
+ * the partitions' keys refuse message ids already stored and rollups
+ * come from the rows actually inserted.  The queue is bounded: past
+ * QUEUE_MAX events, requests get 503 + Retry-After at once. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -119,9 +120,6 @@ static const char SQL_EVENTS[] =
     "  AS u(ws, mid, typ, nam, anon, uid, props, ctx, occ, pid)"
     /* Cached ids stand only under the epoch they were learned in. */
     "  WHERE (SELECT herald_person_epoch_check($11))),"
-    " k AS (INSERT INTO event_keys (workspace_id, message_id)"
-    "  SELECT ws, mid FROM u ON CONFLICT DO NOTHING"
-    "  RETURNING workspace_id, message_id),"
     " ins AS (INSERT INTO events (workspace_id, message_id, source, type,"
     "  name, person_id, anonymous_id, user_id, props, context,"
     "  occurred_at)"
@@ -133,7 +131,11 @@ static const char SQL_EVENTS[] =
     "    (SELECT a.person_id FROM anonymous_ids a WHERE u.uid IS NULL"
     "     AND a.workspace_id = u.ws AND a.anonymous_id = u.anon)),"
     "   u.anon, u.uid, u.props, u.ctx, u.occ"
-    "  FROM u JOIN k ON k.workspace_id = u.ws AND k.message_id = u.mid"
+    /* Erased people's message ids stay refused (migration 0101); a
+     * message id the partition holds already is skipped by its key. */
+    "  FROM u WHERE NOT EXISTS (SELECT 1 FROM erased_keys e"
+    "   WHERE e.workspace_id = u.ws AND e.message_id = u.mid)"
+    "  ON CONFLICT DO NOTHING"
     "  RETURNING workspace_id, person_id, type, name, occurred_at),"
     /* The rollups and the score queue follow from one pending row
      * (rollup.c), written in this transaction. */
@@ -269,7 +271,8 @@ add_event(struct writer *w, const struct ingest_job *j,
 
 /* Whether the group already holds this message id of the workspace (a
  * batch may repeat one, and so may two requests of a group): only the
- * first is stored, as event_keys would keep only one. */
+ * first is stored, as the partition's key would keep only one (and a
+ * statement may not touch the same key twice under ON CONFLICT). */
 static bool
 seen_before(struct writer *w, int64_t ws, const char *mid)
 {

@@ -179,6 +179,47 @@ Test(ingest, resent_batch_and_duplicates_within_a_batch_are_stored_once)
 	cJSON_Delete(ws);
 }
 
+/* A retry may carry a later sentAt, so its corrected time moves by the
+ * seconds between the two sends: still one event.  An old message with
+ * no sentAt (stored at its own time, months back) is one event too. */
+Test(ingest, a_retry_with_another_sent_at_is_stored_once)
+{
+	cJSON *ws = workspace_new("Seg Retry");
+	const char *key = jstr(ws, "write_key");
+	const char *sent[] = {"2026-09-10T10:00:00Z", "2026-09-10T10:00:05Z",
+	                      "2026-09-10T10:00:00Z"};
+	const char *old = "{\"type\":\"track\",\"event\":\"e\","
+	                  "\"userId\":\"u\",\"messageId\":\"rt3\","
+	                  "\"timestamp\":\"2026-09-10T09:59:59Z\"}";
+	char body[512];
+	struct resp r;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(body, sizeof(body),
+		         "{\"sentAt\":\"%s\",\"batch\":[{\"type\":\"track\","
+		         "\"event\":\"e\",\"userId\":\"u\",\"messageId\":"
+		         "\"rt1\",\"timestamp\":\"2026-09-10T09:59:59Z\"},"
+		         "{\"type\":\"track\",\"event\":\"e\",\"userId\":"
+		         "\"u\",\"messageId\":\"rt2\"}]}",
+		         sent[i]);
+		segment_post(&r, &s, key, "/v1/batch", body);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		resp_free(&r);
+		segment_post(&r, &s, key, "/v1/track", old);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		resp_free(&r);
+	}
+	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE workspace_id"
+	                      " = $1",
+	                      ws),
+	             3);
+	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE workspace_id"
+	                      " = $1 AND occurred_at < '2026-10-01'",
+	                      ws),
+	             1);
+	cJSON_Delete(ws);
+}
+
 Test(ingest, c23_nul_bad_escape_and_raw_ff_refuse_only_their_message)
 {
 	cJSON *ws = workspace_new("Seg C23");
@@ -525,6 +566,23 @@ Test(ingest, people_export_and_erase)
 	api(&r, &s, "GET", path, admin, NULL);
 	cr_assert_eq(r.status, 404);
 	resp_free(&r);
+
+	/* A client retrying the old batch brings no erased event back. */
+	segment_post(&r, &s, key, "/v1/batch",
+	     "{\"batch\":[{\"type\":\"track\",\"userId\":\"gone\","
+	     "\"event\":\"e\",\"messageId\":\"pe2\"},{\"type\":"
+	     "\"track\",\"userId\":\"gone\",\"event\":\"e\","
+	     "\"messageId\":\"pe3\"}]}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE workspace_id"
+	                      " = $1 AND message_id = 'pe2'",
+	                      ws),
+	             0);
+	cr_assert_eq(count_ws("SELECT count(*) FROM events WHERE workspace_id"
+	                      " = $1 AND message_id = 'pe3'",
+	                      ws),
+	             1);
 	free(pid);
 	cJSON_Delete(ws);
 }
