@@ -37,8 +37,9 @@
 #include "store/db.h"
 
 #define MERGE_GAP     0.2  /* seconds from one merge to the next, at least */
-#define MERGE_GAP_MAX 2.0  /* ... and at most */
-#define MERGE_SHARE   3    /* gap per second the last merge took */
+#define MERGE_GAP_MAX 4.0  /* ... and at most */
+#define MERGE_SHARE   6    /* gap per second the last merge took: the
+                            * merger keeps to a seventh of a connection */
 #define POLL_S        1    /* look for pending rows this often anyway */
 #define CLAIM_ROWS    1000 /* pending rows (ingest groups) per merge */
 #define FAIL_WAIT     0.5  /* after a failed merge (s) */
