@@ -195,16 +195,30 @@ json_string(struct buf *b, const char *s)
 			break;
 		s++;
 		switch (c) {
-		case '"': ok = buf_append(b, "\\\"", 2); break;
-		case '\\': ok = buf_append(b, "\\\\", 2); break;
-		case '\b': ok = buf_append(b, "\\b", 2); break;
-		case '\f': ok = buf_append(b, "\\f", 2); break;
-		case '\n': ok = buf_append(b, "\\n", 2); break;
-		case '\r': ok = buf_append(b, "\\r", 2); break;
-		case '\t': ok = buf_append(b, "\\t", 2); break;
+		case '"':
+			ok = buf_append(b, "\\\"", 2);
+			break;
+		case '\\':
+			ok = buf_append(b, "\\\\", 2);
+			break;
+		case '\b':
+			ok = buf_append(b, "\\b", 2);
+			break;
+		case '\f':
+			ok = buf_append(b, "\\f", 2);
+			break;
+		case '\n':
+			ok = buf_append(b, "\\n", 2);
+			break;
+		case '\r':
+			ok = buf_append(b, "\\r", 2);
+			break;
+		case '\t':
+			ok = buf_append(b, "\\t", 2);
+			break;
 		default: {
-			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4],
-			             hex[c & 15]};
+			char u[6] = {'\\', 'u',         '0',
+			             '0',  hex[c >> 4], hex[c & 15]};
 
 			ok = buf_append(b, u, 6);
 		}
@@ -445,11 +459,10 @@ walk_node(struct walk *w, cJSON *node, int depth)
 	return true;
 }
 
-/* Walks the subtree under top-level key `key` of msg. */
+/* Walks the subtree of a message's member `key` (item, maybe NULL). */
 static bool
-walk_member(struct walk *w, cJSON *msg, const char *key, int max_depth)
+walk_member(struct walk *w, cJSON *item, const char *key, int max_depth)
 {
-	cJSON *item = cJSON_GetObjectItemCaseSensitive(msg, key);
 	bool ok;
 
 	if (item == NULL)
@@ -464,14 +477,68 @@ walk_member(struct walk *w, cJSON *msg, const char *key, int max_depth)
 
 /* ---- message fields ------------------------------------------------ */
 
+/* The members of a message Herald reads, found in one pass over it (the
+ * first of a repeated key, as cJSON's lookup by name would find): a
+ * lookup per field went through every member with strcmp, and that
+ * was the largest part of checking a message. */
+struct fields {
+	cJSON *type, *mid, *uid, *anon, *gid, *prev, *ts, *sent;
+	cJSON *ctx, *props, *traits, *event, *name;
+};
+
+static cJSON **
+field_slot(struct fields *f, const char *k)
+{
+	switch (k[0]) {
+	case 'a':
+		return strcmp(k, "anonymousId") == 0 ? &f->anon : NULL;
+	case 'c':
+		return strcmp(k, "context") == 0 ? &f->ctx : NULL;
+	case 'e':
+		return strcmp(k, "event") == 0 ? &f->event : NULL;
+	case 'g':
+		return strcmp(k, "groupId") == 0 ? &f->gid : NULL;
+	case 'm':
+		return strcmp(k, "messageId") == 0 ? &f->mid : NULL;
+	case 'n':
+		return strcmp(k, "name") == 0 ? &f->name : NULL;
+	case 'p':
+		if (strcmp(k, "properties") == 0)
+			return &f->props;
+		return strcmp(k, "previousId") == 0 ? &f->prev : NULL;
+	case 's':
+		return strcmp(k, "sentAt") == 0 ? &f->sent : NULL;
+	case 't':
+		if (strcmp(k, "type") == 0)
+			return &f->type;
+		if (strcmp(k, "timestamp") == 0)
+			return &f->ts;
+		return strcmp(k, "traits") == 0 ? &f->traits : NULL;
+	case 'u':
+		return strcmp(k, "userId") == 0 ? &f->uid : NULL;
+	default:
+		return NULL;
+	}
+}
+
+static void
+read_fields(cJSON *msg, struct fields *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (cJSON *m = msg->child; m != NULL; m = m->next) {
+		cJSON **slot = m->string ? field_slot(f, m->string) : NULL;
+
+		if (slot != NULL && *slot == NULL)
+			*slot = m;
+	}
+}
+
 static const char *const kinds[] = {"track", "identify", "group",
                                     "page",  "screen",   "alias"};
 
 static int
-kind_of(const cJSON *msg)
+kind_of(const cJSON *t)
 {
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(msg, "type");
-
 	if (!cJSON_IsString(t))
 		return -1;
 	for (int i = 0; i < 6; i++)
@@ -483,11 +550,9 @@ kind_of(const cJSON *msg)
 /* An id given as a string or a finite integer, as text into out.
  * Returns 0 absent, 1 present, -1 invalid (reason in why). */
 static int
-id_field(const cJSON *msg, const char *key, char *out, size_t outlen, char *why,
+id_field(const cJSON *v, const char *key, char *out, size_t outlen, char *why,
          size_t whylen)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
-
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
 	if (cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
@@ -520,10 +585,11 @@ struct ids {
 };
 
 static bool
-read_ids(const cJSON *msg, int kind, struct ids *ids, char *why, size_t whylen)
+read_ids(const struct fields *f, int kind, struct ids *ids, char *why,
+         size_t whylen)
 {
-	int has_mid =
-	    id_field(msg, "messageId", ids->mid, sizeof(ids->mid), why, whylen);
+	int has_mid = id_field(f->mid, "messageId", ids->mid, sizeof(ids->mid),
+	                       why, whylen);
 
 	if (has_mid < 0)
 		return false;
@@ -534,12 +600,12 @@ read_ids(const cJSON *msg, int kind, struct ids *ids, char *why, size_t whylen)
 			abort();
 	}
 	ids->has_uid =
-	    id_field(msg, "userId", ids->uid, sizeof(ids->uid), why, whylen);
-	ids->has_anon = id_field(msg, "anonymousId", ids->anon,
+	    id_field(f->uid, "userId", ids->uid, sizeof(ids->uid), why, whylen);
+	ids->has_anon = id_field(f->anon, "anonymousId", ids->anon,
 	                         sizeof(ids->anon), why, whylen);
-	ids->has_gid =
-	    id_field(msg, "groupId", ids->gid, sizeof(ids->gid), why, whylen);
-	ids->has_prev = id_field(msg, "previousId", ids->prev,
+	ids->has_gid = id_field(f->gid, "groupId", ids->gid, sizeof(ids->gid),
+	                        why, whylen);
+	ids->has_prev = id_field(f->prev, "previousId", ids->prev,
 	                         sizeof(ids->prev), why, whylen);
 	if (ids->has_uid < 0 || ids->has_anon < 0 || ids->has_gid < 0 ||
 	    ids->has_prev < 0)
@@ -562,11 +628,10 @@ read_ids(const cJSON *msg, int kind, struct ids *ids, char *why, size_t whylen)
 /* occurred_at: timestamp shifted by receivedAt - sentAt (Segment's
  * clock-skew correction); far future clamped, far past refused. */
 static bool
-read_time(const cJSON *msg, int64_t received, int64_t batch_sent, int64_t *out,
-          char *why, size_t whylen)
+read_time(const struct fields *f, int64_t received, int64_t batch_sent,
+          int64_t *out, char *why, size_t whylen)
 {
-	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(msg, "timestamp");
-	const cJSON *sa = cJSON_GetObjectItemCaseSensitive(msg, "sentAt");
+	const cJSON *ts = f->ts, *sa = f->sent;
 	int64_t t = received, sent = batch_sent;
 
 	if (cJSON_IsString(sa) && !segment_parse_time(sa->valuestring, &sent))
@@ -650,13 +715,12 @@ mask_ip(cJSON *ctx)
 	cJSON_DeleteItemFromObjectCaseSensitive(ctx, "ip");
 }
 
-/* Reads an optional string member, cutting it to max (noted). */
+/* Reads an optional string member (v, named key), cutting it to max
+ * (noted). */
 static bool
-short_text(struct walk *w, cJSON *obj, const char *key, size_t max,
+short_text(struct walk *w, cJSON *v, const char *key, size_t max,
            const char **out)
 {
-	cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-
 	*out = NULL;
 	if (v == NULL || cJSON_IsNull(v))
 		return true;
@@ -674,10 +738,8 @@ short_text(struct walk *w, cJSON *obj, const char *key, size_t max,
 }
 
 static bool
-object_or_absent(cJSON *msg, const char *key, char *why, size_t whylen)
+object_or_absent(const cJSON *v, const char *key, char *why, size_t whylen)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(msg, key);
-
 	if (v == NULL || cJSON_IsNull(v) || cJSON_IsObject(v))
 		return true;
 	snprintf(why, whylen, "%s: must be an object", key);
@@ -728,14 +790,12 @@ person_traits(struct ingest_job *job, struct ingest_event *e,
 
 /* Stores the checked message into the job. */
 static bool
-store(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
+store(struct ingest_job *job, const struct fields *f, int kind, int64_t ws,
       const struct ids *ids, const char *name, int64_t occurred, struct walk *w)
 {
-	const char *pkey = kind == KIND_IDENTIFY || kind == KIND_GROUP
-	                       ? "traits"
-	                       : "properties";
-	cJSON *props = cJSON_GetObjectItemCaseSensitive(msg, pkey);
-	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(msg, "context");
+	cJSON *props =
+	    kind == KIND_IDENTIFY || kind == KIND_GROUP ? f->traits : f->props;
+	cJSON *ctx = f->ctx;
 	struct ingest_event *e = new_event(job);
 	cJSON *empty = NULL;
 	bool ok;
@@ -775,17 +835,15 @@ store(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
 }
 
 static bool
-check_body(struct walk *w, cJSON *msg, int kind, const char **name)
+check_body(struct walk *w, const struct fields *f, int kind, const char **name)
 {
-	cJSON *ctx = cJSON_GetObjectItemCaseSensitive(msg, "context");
-
 	*name = NULL;
-	if (!object_or_absent(msg, "properties", w->why, w->whylen) ||
-	    !object_or_absent(msg, "traits", w->why, w->whylen) ||
-	    !object_or_absent(msg, "context", w->why, w->whylen))
+	if (!object_or_absent(f->props, "properties", w->why, w->whylen) ||
+	    !object_or_absent(f->traits, "traits", w->why, w->whylen) ||
+	    !object_or_absent(f->ctx, "context", w->why, w->whylen))
 		return false;
 	if (kind == KIND_TRACK) {
-		if (!short_text(w, msg, "event", INGEST_ID_MAX, name))
+		if (!short_text(w, f->event, "event", INGEST_ID_MAX, name))
 			return false;
 		if (*name == NULL || **name == '\0') {
 			snprintf(w->why, w->whylen,
@@ -794,16 +852,16 @@ check_body(struct walk *w, cJSON *msg, int kind, const char **name)
 			return false;
 		}
 	} else if (kind == KIND_PAGE || kind == KIND_SCREEN) {
-		if (!short_text(w, msg, "name", INGEST_ID_MAX, name))
+		if (!short_text(w, f->name, "name", INGEST_ID_MAX, name))
 			return false;
 	} else if (kind == KIND_GROUP) {
 		*name = NULL;
 	}
-	if (cJSON_IsObject(ctx))
-		mask_ip(ctx);
-	return walk_member(w, msg, "properties", INGEST_PROPS_DEPTH) &&
-	       walk_member(w, msg, "traits", INGEST_PROPS_DEPTH) &&
-	       walk_member(w, msg, "context", INGEST_PROPS_DEPTH);
+	if (cJSON_IsObject(f->ctx))
+		mask_ip(f->ctx);
+	return walk_member(w, f->props, "properties", INGEST_PROPS_DEPTH) &&
+	       walk_member(w, f->traits, "traits", INGEST_PROPS_DEPTH) &&
+	       walk_member(w, f->ctx, "context", INGEST_PROPS_DEPTH);
 }
 
 bool
@@ -811,6 +869,7 @@ segment_add(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
             int64_t batch_sent_ms, char *why, size_t whylen)
 {
 	struct walk w = {.why = why, .whylen = whylen};
+	struct fields f;
 	struct ids ids;
 	const char *name;
 	int64_t occurred;
@@ -821,16 +880,17 @@ segment_add(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
 		snprintf(why, whylen, "message must be a JSON object");
 		return false;
 	}
-	if (kind < 0 && (kind = kind_of(msg)) < 0) {
+	read_fields(msg, &f);
+	if (kind < 0 && (kind = kind_of(f.type)) < 0) {
 		snprintf(why, whylen,
 		         "type: must be one of track, identify, "
 		         "group, page, screen, alias");
 		return false;
 	}
-	if (!read_ids(msg, kind, &ids, why, whylen) ||
-	    !read_time(msg, job->received_ms, batch_sent_ms, &occurred, why,
+	if (!read_ids(&f, kind, &ids, why, whylen) ||
+	    !read_time(&f, job->received_ms, batch_sent_ms, &occurred, why,
 	               whylen) ||
-	    !check_body(&w, msg, kind, &name))
+	    !check_body(&w, &f, kind, &name))
 		goto out;
 	if (w.size > INGEST_MSG_MAX) {
 		snprintf(why, whylen, "message is larger than 32 KB");
@@ -838,7 +898,7 @@ segment_add(struct ingest_job *job, cJSON *msg, int kind, int64_t ws,
 	}
 	if (kind == KIND_GROUP)
 		name = ids.gid;
-	if (!store(job, msg, kind, ws, &ids, name, occurred, &w)) {
+	if (!store(job, &f, kind, ws, &ids, name, occurred, &w)) {
 		snprintf(why, whylen, "message could not be stored (memory)");
 		goto out;
 	}

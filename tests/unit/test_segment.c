@@ -316,3 +316,39 @@ Test(personids, a_full_table_starts_again_empty_and_keeps_working)
 	personids_free();
 	personids_unlock();
 }
+
+/* Members are found in one pass: the first of a repeated key counts (as
+ * a lookup by name found it), names are case-sensitive, and unknown
+ * members are ignored. */
+Test(segment, repeated_members_take_the_first_and_names_match_exactly)
+{
+	struct ingest_job *job = job_new();
+	char why[256];
+	const struct ingest_event *e;
+
+	cr_assert(add(job,
+	              "{\"type\":\"track\",\"Type\":\"alias\",\"event\":\"a\","
+	              "\"userId\":\"first\",\"userId\":\"second\","
+	              "\"UserId\":\"third\",\"messageId\":\"m1\","
+	              "\"properties\":{\"k\":1},\"properties\":\"no\","
+	              "\"extra\":{\"deep\":[1,2]},\"event\":\"b\"}",
+	              why, sizeof(why)),
+	          "%s", why);
+	e = &job->ev[0];
+	cr_assert_eq(e->kind, KIND_TRACK);
+	cr_assert_str_eq(ingest_str(job, e->uid), "first");
+	cr_assert_str_eq(ingest_str(job, e->name), "a");
+	cr_assert_str_eq(ingest_str(job, e->mid), "m1");
+	cr_assert_str_eq(ingest_str(job, e->props), "{\"k\":1}");
+	cr_assert_not(add(job,
+	                  "{\"Type\":\"track\",\"event\":\"a\","
+	                  "\"userId\":\"u\"}",
+	                  why, sizeof(why)));
+	cr_assert(strstr(why, "type:") == why, "%s", why);
+	cr_assert_not(add(job,
+	                  "{\"type\":\"track\",\"event\":\"a\","
+	                  "\"UserID\":\"u\"}",
+	                  why, sizeof(why)));
+	cr_assert_str_eq(why, "userId or anonymousId is required");
+	ingest_job_free(job);
+}
