@@ -467,7 +467,8 @@ walk_member(struct walk *w, cJSON *item, const char *key, int max_depth)
 
 	if (item == NULL)
 		return true;
-	w->plen = (size_t)snprintf(w->path, sizeof(w->path), "%s", key);
+	w->plen = 0;
+	path_add(w, key, strlen(key));
 	w->max_depth = max_depth;
 	ok = walk_node(w, item, 0);
 	w->plen = 0;
@@ -728,7 +729,8 @@ short_text(struct walk *w, cJSON *v, const char *key, size_t max,
 		snprintf(w->why, w->whylen, "%s: must be a string", key);
 		return false;
 	}
-	w->plen = (size_t)snprintf(w->path, sizeof(w->path), "%s", key);
+	w->plen = 0;
+	path_add(w, key, strlen(key));
 	if (!check_text(w, v->valuestring, "") || !cut_string(w, v, max))
 		return false;
 	w->plen = 0;
