@@ -296,10 +296,12 @@ insert_event(struct batch *b, const struct ev *ev, const char *message_id)
 	       " name, person_id, anonymous_id, user_id, release_id, props,"
 	       " context, occurred_at) VALUES ($1, $2, 'widget', $3, $3,"
 	       " $4::bigint, $5, $6, $7::uuid, $8::jsonb, $9::jsonb,"
-	       " $10::timestamptz) RETURNING id",
+	       " $10::timestamptz) ON CONFLICT DO NOTHING RETURNING id",
 	       10, v);
 	free(props);
-	if (st == DB_OK && b->who.person_id != 0 &&
+	/* No row: a Segment message of this workspace took the same id in
+	 * this month's partition (event_keys holds only widget ids). */
+	if (st == DB_OK && PQntuples(r) == 1 && b->who.person_id != 0 &&
 	    !buf_printf(&b->ids, "%s%s", b->ids.len > 1 ? "," : "",
 	                PQgetvalue(r, 0, 0)))
 		abort(); /* the buffer's cap fits EVENTS_MAX ids */

@@ -574,6 +574,42 @@ Test(widget, two_identical_views_8ms_apart_count_once_with_or_without_id)
 	fixture_free(&f);
 }
 
+/* Segment messages de-duplicate by the events partition's key, widget
+ * events by event_keys: a Segment message that took a widget client id
+ * ("w:" + id) leaves the widget's event out, and the batch is answered,
+ * its other events stored. */
+Test(widget, a_client_id_taken_by_a_segment_message_does_not_fail_the_batch)
+{
+	struct fixture f;
+	struct resp r;
+	char body[1024];
+	const char *p[1];
+
+	fixture_new(&f);
+	segment_post(&r, &s, jstr(f.ws, "write_key"), "/v1/track",
+	             "{\"type\":\"track\",\"event\":\"e\",\"anonymousId\":"
+	             "\"a_seg1\",\"messageId\":\"w:taken-id\"}");
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	snprintf(body, sizeof(body),
+	         "{\"anonymous_id\":\"a_viewer02\",\"events\":["
+	         "{\"id\":\"taken-id\",\"type\":\"release_viewed\","
+	         "\"release_id\":\"%s\"},{\"id\":\"free-id\",\"type\":"
+	         "\"release_viewed\",\"release_id\":\"%s\"}]}",
+	         f.rel[0], f.rel[1]);
+	post(&r, &f, body, NULL);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	resp_free(&r);
+	cr_assert_eq(count_events(&f, "release_viewed"), 1);
+	p[0] = f.id;
+	cr_assert_eq(sql_long("SELECT count(*) FROM events WHERE workspace_id"
+	                      " = $1 AND message_id = 'w:taken-id'"
+	                      " AND source = 'api'",
+	                      1, p),
+	             1);
+	fixture_free(&f);
+}
+
 /* C-05 */
 Test(widget, beacon_as_text_plain_from_an_allowed_origin_is_stored)
 {
