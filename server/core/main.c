@@ -187,7 +187,7 @@ cmd_serve(void)
 	/* glibc gives up to eight malloc arenas per core, one per thread
 	 * that allocates: each HTTP thread kept its own half-empty heap,
 	 * and with 1,000 connections their sum was most of the peak RSS
-	 * (bench: 55-66 MB; two per core: 47-58 MB, same rate). */
+	 * (bench: 55-66 MB; two per core: 52-58 MB, same rate). */
 	mallopt(M_ARENA_MAX, 2 * util_ncpu());
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
