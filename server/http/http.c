@@ -70,21 +70,14 @@ match(const char *pattern, const char *path, char params[HTTP_MAX_PARAMS][256],
 
 	*nparams = 0;
 	while (*p != '\0') {
-		if (*p != '{') {
-			/* Most routes part from the path at once. */
-			if (*p != *s)
-				return false;
-			p++;
-			s++;
-			continue;
-		}
-		if (strncmp(p, "{*}", 3) == 0) {
+		/* Placeholders are looked for only at a '{'. */
+		if (*p == '{' && strncmp(p, "{*}", 3) == 0) {
 			if (*nparams >= HTTP_MAX_PARAMS)
 				return false;
 			snprintf(params[(*nparams)++], 256, "%s", s);
 			return true;
 		}
-		if (strncmp(p, "{}", 2) == 0) {
+		if (*p == '{' && strncmp(p, "{}", 2) == 0) {
 			size_t n = strcspn(s, "/");
 
 			if (n == 0 || n >= 256 || *nparams >= HTTP_MAX_PARAMS)
@@ -346,15 +339,12 @@ peer_name(struct MHD_Connection *conn, char *out, size_t outlen)
 static void
 request_id(char out[17])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint64_t x = __atomic_fetch_add(&srv.next_id, 1, __ATOMIC_RELAXED);
 
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
 	x ^= x >> 31;
-	for (int i = 15; i >= 0; i--, x >>= 4)
-		out[i] = hex[x & 15];
-	out[16] = '\0';
+	sodium_bin2hex(out, 17, (const unsigned char *)&x, sizeof(x));
 }
 
 static struct http_req *
