@@ -195,30 +195,16 @@ json_string(struct buf *b, const char *s)
 			break;
 		s++;
 		switch (c) {
-		case '"':
-			ok = buf_append(b, "\\\"", 2);
-			break;
-		case '\\':
-			ok = buf_append(b, "\\\\", 2);
-			break;
-		case '\b':
-			ok = buf_append(b, "\\b", 2);
-			break;
-		case '\f':
-			ok = buf_append(b, "\\f", 2);
-			break;
-		case '\n':
-			ok = buf_append(b, "\\n", 2);
-			break;
-		case '\r':
-			ok = buf_append(b, "\\r", 2);
-			break;
-		case '\t':
-			ok = buf_append(b, "\\t", 2);
-			break;
+		case '"': ok = buf_append(b, "\\\"", 2); break;
+		case '\\': ok = buf_append(b, "\\\\", 2); break;
+		case '\b': ok = buf_append(b, "\\b", 2); break;
+		case '\f': ok = buf_append(b, "\\f", 2); break;
+		case '\n': ok = buf_append(b, "\\n", 2); break;
+		case '\r': ok = buf_append(b, "\\r", 2); break;
+		case '\t': ok = buf_append(b, "\\t", 2); break;
 		default: {
-			char u[6] = {'\\', 'u',         '0',
-			             '0',  hex[c >> 4], hex[c & 15]};
+			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4],
+			             hex[c & 15]};
 
 			ok = buf_append(b, u, 6);
 		}

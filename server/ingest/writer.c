@@ -271,8 +271,7 @@ add_event(struct writer *w, const struct ingest_job *j,
 
 /* Whether the group already holds this message id of the workspace (a
  * batch may repeat one, and so may two requests of a group): only the
- * first is stored, as the partition's key would keep only one (and a
- * statement may not touch the same key twice under ON CONFLICT). */
+ * first is stored, as the partition's key would keep only one. */
 static bool
 seen_before(struct writer *w, int64_t ws, const char *mid)
 {
